@@ -1,0 +1,20 @@
+//! The per-user Durable Object: one per user, holding that user's MCP sessions, OAuth grants and
+//! tokens, and applying that user's R2 mutations one at a time, in order.
+//!
+//! # Layout
+//! | module | owns |
+//! |---|---|
+//! | [`grants`] | OAuth grants and tokens: token format, hashing, code and refresh-rotation rules |
+//! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
+//! | [`schema`] | the SQLite tables this object keeps, created and migrated in one place |
+//! | `object` (wasm32) | the Durable Object runtime: internal routes, SQLite and R2 calls |
+//!
+//! The deployable crate exports the class; everything here that is not wasm32-only is plain Rust and
+//! tested natively.
+
+pub mod grants;
+pub mod mcp;
+pub mod schema;
+
+#[cfg(target_arch = "wasm32")]
+pub mod object;

@@ -1,0 +1,1 @@
+//! The MCP protocol engine, as plain Rust (no I/O).

@@ -1,0 +1,56 @@
+//! The SQLite tables each user's Durable Object keeps, and the migrations that create them.
+//!
+//! Every table, what it holds, how long it lives and what is hashed or encrypted is written in
+//! `durable/SCHEMA.md`; this file is the executable form of that document. Migrations are applied in
+//! order, once, inside the object's constructor (`blockConcurrencyWhile`), and recorded in
+//! `schema_version`, so a restart or an eviction never re-runs or skips one.
+
+/// One migration: the version it brings the database to and the statements that do it.
+pub struct Migration {
+    pub version: i64,
+    pub statements: &'static [&'static str],
+}
+
+/// All migrations, oldest first. Append only: a deployed migration is never edited.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    statements: &[
+        // Liveness and diagnostics counters (`/_dev/` routes in DEV_MODE; health in production).
+        "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    ],
+}];
+
+/// The statement that creates the bookkeeping table itself.
+pub const VERSION_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
+
+/// The migrations still to apply to a database at `current` version, in order.
+pub fn pending(current: i64) -> impl Iterator<Item = &'static Migration> {
+    MIGRATIONS.iter().filter(move |m| m.version > current)
+}
+
+/// The newest version the code knows.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_strictly_increasing_from_one() {
+        let mut expected = 1;
+        for m in MIGRATIONS {
+            assert_eq!(m.version, expected, "migration versions must be 1, 2, 3, …");
+            assert!(!m.statements.is_empty());
+            expected += 1;
+        }
+    }
+
+    #[test]
+    fn pending_skips_applied_versions() {
+        assert_eq!(pending(0).count(), MIGRATIONS.len());
+        assert_eq!(pending(latest()).count(), 0);
+    }
+}

@@ -1,0 +1,21 @@
+//! The front Worker: OAuth 2.1 authorization server for MCP clients, upstream OIDC login, and the
+//! bearer-checked `/mcp` route that hands each request to the user's Durable Object.
+//!
+//! # Layout
+//! | module | owns |
+//! |---|---|
+//! | [`config`] | reading and validating the Worker's settings (names shared with Cloudflare's Access demo) |
+//! | [`oauth`] | the OAuth 2.1 rules toward MCP clients: metadata, registration, authorize, token, PKCE, cookies, id_token checks |
+//! | `entry` (wasm32) | the `fetch` event: routing, CORS, error mapping; the only place that sees `worker::Request` |
+//! | `user_object` (wasm32) | the exported Durable Object class, a thin shell over [`r2_mcp_durable`] |
+//!
+//! Pure logic takes plain values and returns plain values, so `cargo test` checks it natively; the
+//! modules marked wasm32 are the Workers glue and compile only for the Worker.
+
+pub mod config;
+pub mod oauth;
+
+#[cfg(target_arch = "wasm32")]
+mod entry;
+#[cfg(target_arch = "wasm32")]
+mod user_object;

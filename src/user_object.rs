@@ -1,0 +1,20 @@
+//! The exported Durable Object class `UserObject`: a thin shell that hands every event to
+//! [`r2_mcp_durable::object::UserObject`], where the per-user logic lives.
+
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+/// One per user, named by the user's stable key (`idFromName`).
+#[durable_object]
+pub struct UserObject {
+    inner: r2_mcp_durable::object::UserObject,
+}
+
+impl DurableObject for UserObject {
+    fn new(state: State, env: Env) -> Self {
+        Self { inner: r2_mcp_durable::object::UserObject::new(state, env) }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        self.inner.fetch(req).await
+    }
+}
