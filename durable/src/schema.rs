@@ -12,13 +12,32 @@ pub struct Migration {
 }
 
 /// All migrations, oldest first. Append only: a deployed migration is never edited.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: &[
-        // Liveness and diagnostics counters (`/_dev/` routes in DEV_MODE; health in production).
-        "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-    ],
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: &[
+            // Liveness and diagnostics counters (`/_dev/` routes in DEV_MODE).
+            "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        ],
+    },
+    Migration {
+        version: 2,
+        statements: &[
+            // OAuth grants: the rules' record as JSON, the sealed props, and the grant key wrapped
+            // by each live token that may unwrap it (see grants::sealed).
+            "CREATE TABLE grants (grant_id TEXT PRIMARY KEY, record TEXT NOT NULL, props BLOB NOT NULL, \
+             code_wrap BLOB, refresh_wrap BLOB, previous_refresh_wrap BLOB, expires_at INTEGER NOT NULL)",
+            "CREATE INDEX grants_expiry ON grants(expires_at)",
+            "CREATE TABLE access_tokens (token_hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, \
+             record TEXT NOT NULL, key_wrap BLOB NOT NULL, expires_at INTEGER NOT NULL)",
+            "CREATE INDEX access_tokens_grant ON access_tokens(grant_id)",
+            "CREATE INDEX access_tokens_expiry ON access_tokens(expires_at)",
+            "CREATE TABLE retired_refresh (token_hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, retired_at INTEGER NOT NULL)",
+            "CREATE INDEX retired_refresh_grant ON retired_refresh(grant_id)",
+            "CREATE TABLE login_states (state_hash TEXT PRIMARY KEY, used_at INTEGER NOT NULL)",
+        ],
+    },
+];
 
 /// The statement that creates the bookkeeping table itself.
 pub const VERSION_TABLE: &str =

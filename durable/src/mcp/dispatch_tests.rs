@@ -1,0 +1,323 @@
+//! Tests of dispatch, named after the spec rule they check (lifecycle, server/tools,
+//! server/resources, utilities, 2026-07-28 versioning/subscriptions).
+
+use super::*;
+use crate::mcp::jsonrpc::{parse, INVALID_PARAMS, RESOURCE_NOT_FOUND};
+use crate::mcp::outcome::{Finish, Step};
+use crate::mcp::tool_args::ToolRequest;
+
+fn session(version: Version) -> SessionRecord {
+    let init = SessionInit {
+        version,
+        client_info: json!({"name": "t"}),
+        client_capabilities: json!({"sampling": {}, "elicitation": {}}),
+    };
+    let mut s = SessionRecord::create(init, &[1u8; 32], "user-a", 0);
+    s.initialized = true;
+    s
+}
+
+fn ctx(s: Option<&SessionRecord>) -> Ctx<'_> {
+    Ctx { header_version: Version::V2025_11_25, session: s, role: Role::Writer, conformance: false, key_prefix_len: 20 }
+}
+
+fn run(c: &Ctx, body: Value) -> Outcome {
+    handle(c, parse(body.to_string().as_bytes()).unwrap())
+}
+
+fn reply_body(o: Outcome) -> (u16, Value) {
+    match o {
+        Outcome::Reply { status, body } => (status, body),
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
+
+fn req(method: &str, params: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+}
+
+fn modern(method: &str, mut params: Value) -> Value {
+    params["_meta"] = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {"sampling": {}}});
+    req(method, params)
+}
+
+#[test]
+fn initialize_negotiates_and_starts_a_session() {
+    let o = run(
+        &ctx(None),
+        req(
+            "initialize",
+            json!({"protocolVersion": "2025-06-18", "capabilities": {"roots": {}}, "clientInfo": {"name": "c", "version": "1"}}),
+        ),
+    );
+    let Outcome::StartSession { init, body } = o else { panic!() };
+    assert_eq!(init.version, Version::V2025_06_18);
+    assert_eq!(init.client_capabilities, json!({"roots": {}}));
+    assert_eq!(body["result"]["protocolVersion"], "2025-06-18");
+    assert_eq!(body["id"], 1);
+}
+
+#[test]
+fn initialize_with_unknown_version_answers_latest_session_version() {
+    let o = run(&ctx(None), req("initialize", json!({"protocolVersion": "1999-01-01", "capabilities": {}})));
+    let Outcome::StartSession { body, .. } = o else { panic!() };
+    assert_eq!(body["result"]["protocolVersion"], "2025-11-25");
+}
+
+#[test]
+fn initialize_without_protocol_version_is_invalid_params() {
+    let (_, b) = reply_body(run(&ctx(None), req("initialize", json!({}))));
+    assert_eq!(b["error"]["code"], INVALID_PARAMS);
+}
+
+#[test]
+fn initialized_notification_marks_the_session_once() {
+    let mut s = session(Version::V2025_11_25);
+    s.initialized = false;
+    let o = run(&ctx(Some(&s)), json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    assert!(matches!(o, Outcome::UpdateSession { record, body: None } if record.initialized));
+    s.initialized = true;
+    assert_eq!(
+        run(&ctx(Some(&s)), json!({"jsonrpc": "2.0", "method": "notifications/initialized"})),
+        Outcome::Accepted
+    );
+}
+
+#[test]
+fn ping_answers_empty_object() {
+    let s = session(Version::V2025_11_25);
+    let (status, b) = reply_body(run(&ctx(Some(&s)), req("ping", json!({}))));
+    assert_eq!((status, b["result"].clone()), (200, json!({})));
+}
+
+#[test]
+fn unknown_method_is_32601() {
+    let s = session(Version::V2025_11_25);
+    let (status, b) = reply_body(run(&ctx(Some(&s)), req("nope/nope", json!({}))));
+    assert_eq!((status, b["error"]["code"].clone()), (200, json!(METHOD_NOT_FOUND)));
+}
+
+#[test]
+fn session_era_request_without_session_is_400() {
+    let (status, _) = reply_body(run(&ctx(None), req("tools/list", json!({}))));
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn tools_list_shows_the_role_s_tools() {
+    let s = session(Version::V2025_11_25);
+    let (_, b) = reply_body(run(&ctx(Some(&s)), req("tools/list", json!({}))));
+    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 8);
+    let mut c = ctx(Some(&s));
+    c.role = Role::ReadOnly;
+    let (_, b) = reply_body(run(&c, req("tools/list", json!({}))));
+    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 4);
+    assert!(b["result"].get("nextCursor").is_none());
+}
+
+#[test]
+fn tools_list_with_invalid_cursor_is_32602() {
+    let s = session(Version::V2025_11_25);
+    let (_, b) = reply_body(run(&ctx(Some(&s)), req("tools/list", json!({"cursor": "garbage!"}))));
+    assert_eq!(b["error"]["code"], INVALID_PARAMS);
+}
+
+#[test]
+fn tools_call_routes_valid_arguments_to_the_glue_with_progress_token() {
+    let s = session(Version::V2025_11_25);
+    let o = run(
+        &ctx(Some(&s)),
+        req(
+            "tools/call",
+            json!({"name": "head_object", "arguments": {"key": "a.txt"}, "_meta": {"progressToken": "p1"}}),
+        ),
+    );
+    let Outcome::CallTool { call, request } = o else { panic!("{o:?}") };
+    assert_eq!(call.progress_token, Some(json!("p1")));
+    assert!(matches!(request, ToolRequest::HeadObject(h) if h.key == "a.txt"));
+}
+
+#[test]
+fn bad_tool_arguments_are_a_tool_error_not_a_protocol_error() {
+    let s = session(Version::V2025_11_25);
+    let (_, b) =
+        reply_body(run(&ctx(Some(&s)), req("tools/call", json!({"name": "get_object", "arguments": {"key": "../x"}}))));
+    assert_eq!(b["result"]["isError"], true);
+}
+
+#[test]
+fn unknown_tool_is_32602() {
+    let s = session(Version::V2025_11_25);
+    let (_, b) = reply_body(run(&ctx(Some(&s)), req("tools/call", json!({"name": "test_simple_text"}))));
+    assert_eq!(b["error"]["code"], INVALID_PARAMS);
+}
+
+#[test]
+fn read_only_role_calling_a_write_tool_gets_a_clear_tool_error() {
+    let s = session(Version::V2025_11_25);
+    let mut c = ctx(Some(&s));
+    c.role = Role::ReadOnly;
+    let (_, b) = reply_body(run(
+        &c,
+        req("tools/call", json!({"name": "put_object", "arguments": {"key": "a", "content": "x"}})),
+    ));
+    assert_eq!(b["result"]["isError"], true);
+    assert!(b["result"]["content"][0]["text"].as_str().unwrap().contains("read-only"));
+}
+
+#[test]
+fn resources_read_of_our_uri_becomes_a_read_effect_and_foreign_uri_is_not_found() {
+    let s = session(Version::V2025_11_25);
+    let o = run(&ctx(Some(&s)), req("resources/read", json!({"uri": "r2://objects/notes/a%20b.md"})));
+    assert!(matches!(o, Outcome::ReadResource { key, .. } if key == "notes/a b.md"));
+    let (_, b) = reply_body(run(&ctx(Some(&s)), req("resources/read", json!({"uri": "r2://objects/%2e%2e/x"}))));
+    assert_eq!(b["error"]["code"], RESOURCE_NOT_FOUND);
+}
+
+#[test]
+fn subscribe_and_unsubscribe_update_the_session() {
+    let s = session(Version::V2025_11_25);
+    let o = run(&ctx(Some(&s)), req("resources/subscribe", json!({"uri": "r2://objects/a"})));
+    let Outcome::UpdateSession { record, body: Some(b) } = o else { panic!() };
+    assert!(record.subscriptions.contains("r2://objects/a"));
+    assert_eq!(b["result"], json!({}));
+    let o = run(&ctx(Some(&record)), req("resources/unsubscribe", json!({"uri": "r2://objects/a"})));
+    assert!(matches!(o, Outcome::UpdateSession { record, .. } if record.subscriptions.is_empty()));
+}
+
+#[test]
+fn set_level_stores_the_level_and_rejects_unknown_levels() {
+    let s = session(Version::V2025_11_25);
+    let o = run(&ctx(Some(&s)), req("logging/setLevel", json!({"level": "warning"})));
+    assert!(matches!(o, Outcome::UpdateSession { record, .. } if record.log_level == Some(LogLevel::Warning)));
+    let (_, b) = reply_body(run(&ctx(Some(&s)), req("logging/setLevel", json!({"level": "shout"}))));
+    assert_eq!(b["error"]["code"], INVALID_PARAMS);
+}
+
+#[test]
+fn completion_of_object_keys_is_an_effect() {
+    let s = session(Version::V2025_11_25);
+    let o = run(
+        &ctx(Some(&s)),
+        req(
+            "completion/complete",
+            json!({"ref": {"type": "ref/resource", "uri": "r2://objects/{+key}"}, "argument": {"name": "key", "value": "no"}}),
+        ),
+    );
+    assert!(matches!(o, Outcome::CompleteKeys { prefix, .. } if prefix == "no"));
+}
+
+#[test]
+fn cancelled_notification_names_the_request() {
+    let o = run(
+        &ctx(None),
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7, "reason": "user"}}),
+    );
+    assert_eq!(o, Outcome::Cancel { request_id: Id::Num(7), reason: Some("user".into()) });
+}
+
+#[test]
+fn client_responses_are_handed_to_the_waiting_work() {
+    let s = session(Version::V2025_11_25);
+    let o = run(&ctx(Some(&s)), json!({"jsonrpc": "2.0", "id": "s-1", "result": {"action": "accept"}}));
+    assert!(matches!(o, Outcome::ClientAnswer { id: Id::Str(i), outcome: Ok(_) } if i == "s-1"));
+}
+
+fn modern_ctx() -> Ctx<'static> {
+    Ctx {
+        header_version: Version::V2026_07_28,
+        session: None,
+        role: Role::Writer,
+        conformance: false,
+        key_prefix_len: 20,
+    }
+}
+
+#[test]
+fn stateless_request_without_meta_is_400_invalid_params() {
+    let (status, b) = reply_body(run(&modern_ctx(), req("tools/list", json!({}))));
+    assert_eq!((status, b["error"]["code"].clone()), (400, json!(INVALID_PARAMS)));
+}
+
+#[test]
+fn stateless_unknown_method_is_404_and_ping_is_gone() {
+    let (status, b) = reply_body(run(&modern_ctx(), modern("ping", json!({}))));
+    assert_eq!((status, b["error"]["code"].clone()), (404, json!(METHOD_NOT_FOUND)));
+}
+
+#[test]
+fn stateless_results_carry_result_type_and_cache_hints() {
+    let (_, b) = reply_body(run(&modern_ctx(), modern("tools/list", json!({}))));
+    assert_eq!(b["result"]["resultType"], "complete");
+    assert!(b["result"]["ttlMs"].is_u64());
+}
+
+#[test]
+fn server_discover_lists_supported_versions() {
+    let (_, b) = reply_body(run(&modern_ctx(), modern("server/discover", json!({}))));
+    assert_eq!(b["result"]["supportedVersions"][0], "2026-07-28");
+}
+
+#[test]
+fn listen_acknowledges_only_what_it_honours_tagged_with_the_request_id() {
+    let o = run(
+        &modern_ctx(),
+        modern(
+            "subscriptions/listen",
+            json!({"notifications": {"toolsListChanged": true, "promptsListChanged": true, "resourceSubscriptions": ["r2://objects/a", "file:///etc"]}}),
+        ),
+    );
+    let Outcome::Listen { filter, ack, .. } = o else { panic!() };
+    assert!(filter.tools_list_changed && !filter.prompts_list_changed);
+    assert_eq!(
+        ack["params"]["notifications"],
+        json!({"toolsListChanged": true, "resourceSubscriptions": ["r2://objects/a"]})
+    );
+    assert_eq!(ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], 1);
+}
+
+#[test]
+fn stateless_has_no_subscribe_or_set_level() {
+    for m in ["resources/subscribe", "logging/setLevel"] {
+        let (status, _) = reply_body(run(&modern_ctx(), modern(m, json!({"uri": "r2://objects/a", "level": "info"}))));
+        assert_eq!(status, 404, "{m}");
+    }
+}
+
+#[test]
+fn conformance_fixtures_are_hidden_unless_enabled() {
+    let s = session(Version::V2025_11_25);
+    let mut c = ctx(Some(&s));
+    let (_, b) = reply_body(run(&c, req("prompts/list", json!({}))));
+    assert_eq!(b["result"]["prompts"], json!([]));
+    c.conformance = true;
+    let (_, b) = reply_body(run(&c, req("tools/list", json!({}))));
+    assert!(b["result"]["tools"].as_array().unwrap().iter().any(|t| t["name"] == "test_simple_text"));
+    let (_, b) = reply_body(run(&c, req("tools/call", json!({"name": "test_simple_text"}))));
+    assert_eq!(b["result"]["content"][0]["text"], "This is a simple text response for testing.");
+}
+
+#[test]
+fn conformance_progress_tool_streams_three_increasing_notifications() {
+    let s = session(Version::V2025_11_25);
+    let mut c = ctx(Some(&s));
+    c.conformance = true;
+    let o = run(
+        &c,
+        req(
+            "tools/call",
+            json!({"name": "test_tool_with_progress", "arguments": {}, "_meta": {"progressToken": "progress-test-1"}}),
+        ),
+    );
+    let Outcome::Run { script, .. } = o else { panic!() };
+    let progress: Vec<u64> = script
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Notify(n) => n["params"]["progress"].as_u64(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(progress, [0, 50, 100]);
+    assert!(matches!(script.finish, Finish::Result(_)));
+}
