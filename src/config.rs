@@ -37,8 +37,19 @@ pub struct Config {
     pub upstream: Upstream,
     /// Key material for signing and encrypting cookies (`COOKIE_ENCRYPTION_KEY`).
     pub cookie_key: Vec<u8>,
-    /// `DEV_MODE=1`: serves the `/_dev/` diagnostics used by the local tests and benchmarks.
+    /// `DEV_MODE=1`: serves the `/_dev/` diagnostics used by the local tests and benchmarks
+    /// (and only to requests addressed to a loopback host).
     pub dev_mode: bool,
+    /// Token lifetimes in seconds (`AUTH_CODE_TTL`, `ACCESS_TOKEN_TTL`, `REFRESH_TOKEN_TTL`).
+    pub lifetimes: Lifetimes,
+}
+
+/// Token lifetimes in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub code: i64,
+    pub access: i64,
+    pub refresh: i64,
 }
 
 impl fmt::Debug for Config {
@@ -160,10 +171,26 @@ impl Config {
             Some(_) => return Err(err("DEV_MODE", "must be 0 or 1")),
         };
 
+        let seconds = |name: &'static str, default: i64, min: i64, max: i64| -> Result<i64, ConfigError> {
+            match read(name) {
+                None => Ok(default),
+                Some(v) => match v.parse::<i64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(n),
+                    _ => Err(err(name, format!("must be a number of seconds from {min} to {max}, got {v:?}"))),
+                },
+            }
+        };
+        let lifetimes = Lifetimes {
+            code: seconds("AUTH_CODE_TTL", 600, 30, 3600)?,
+            access: seconds("ACCESS_TOKEN_TTL", 3600, 60, 86_400)?,
+            refresh: seconds("REFRESH_TOKEN_TTL", 30 * 86_400, 3600, 365 * 86_400)?,
+        };
+
         Ok(Config {
             upstream: Upstream { issuer, client_id, client_secret, endpoints },
             cookie_key: cookie_key.into_bytes(),
             dev_mode,
+            lifetimes,
         })
     }
 }
@@ -292,6 +319,18 @@ mod tests {
         let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("DEV_MODE", "yes")])))
             .unwrap_err();
         assert_eq!(e.setting, "DEV_MODE");
+    }
+
+    #[test]
+    fn lifetimes_default_and_are_bounded() {
+        let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example")]))).unwrap();
+        assert_eq!(c.lifetimes, Lifetimes { code: 600, access: 3600, refresh: 30 * 86_400 });
+        let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("ACCESS_TOKEN_TTL", "5")])))
+            .unwrap_err();
+        assert_eq!(e.setting, "ACCESS_TOKEN_TTL");
+        let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("REFRESH_TOKEN_TTL", "x")])))
+            .unwrap_err();
+        assert_eq!(e.setting, "REFRESH_TOKEN_TTL");
     }
 
     #[test]

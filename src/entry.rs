@@ -1,12 +1,28 @@
-//! The `fetch` event (wasm32 only): reads the configuration, routes the request, and maps every
-//! failure to its wire form. Handlers below it work on plain values where they can.
+//! The `fetch` event (wasm32 only): reads the configuration once per isolate, routes the request,
+//! and maps failures to their wire form. Handlers live in `routes/`.
 
-use worker::{event, Context, Env, Request, Response, Result};
+use std::cell::RefCell;
+use std::rc::Rc;
 
-use crate::config::Config;
+use worker::{event, Context, Env, Method, Request, Response, Result};
 
-/// The Durable Object namespace binding for per-user objects (see `wrangler.toml`).
-const USER_OBJECT: &str = "USER_OBJECT";
+use crate::config::{Config, ConfigError};
+use crate::http;
+use crate::routes::{self, Ctx};
+
+thread_local! {
+    /// Settings are fixed for an isolate's life (a new deployment starts new isolates).
+    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+}
+
+fn config(env: &Env) -> std::result::Result<Rc<Config>, ConfigError> {
+    if let Some(c) = CONFIG.with(|c| c.borrow().clone()) {
+        return Ok(c);
+    }
+    let c = Rc::new(Config::from_lookup(|name| env_string(env, name))?);
+    CONFIG.with(|slot| *slot.borrow_mut() = Some(c.clone()));
+    Ok(c)
+}
 
 #[event(start)]
 fn start() {
@@ -15,56 +31,30 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let config = match Config::from_lookup(|name| env_string(&env, name)) {
+    let config = match config(&env) {
         Ok(c) => c,
         Err(e) => {
             worker::console_error!("{e}");
-            return json_error(500, "server_error", &e.to_string());
+            return http::json_error(500, "server_error", &e.to_string());
         }
     };
+    let ctx = Ctx::new(&req, env, config)?;
     let path = req.path();
-    match path.as_str() {
-        "/" => Response::ok("R2 MCP server. Connect an MCP client to /mcp.\n"),
-        "/mcp" | "/mcp/" => unauthorized(&req),
-        p if config.dev_mode && p.starts_with("/_dev/do/") => dev_object(req, &env, p).await,
-        _ => json_error(404, "not_found", "no such route"),
+    match (req.method(), path.as_str()) {
+        (_, "/mcp") => routes::mcp::handle(req, &ctx).await,
+        (Method::Get, "/") => home(&ctx),
+        (_, p) if p.starts_with("/_dev/") && ctx.config.dev_mode && ctx.is_loopback() => {
+            routes::dev::handle(req, &ctx, p).await
+        }
+        _ => http::json_error(404, "not_found", "no such route"),
     }
 }
 
-/// `/_dev/do/<name>/<route>`: forwards to the Durable Object named `<name>` (DEV_MODE only), so the
-/// local tests can check routing by name and state that outlives a runtime restart.
-async fn dev_object(req: Request, env: &Env, path: &str) -> Result<Response> {
-    let rest = &path["/_dev/do/".len()..];
-    let Some((name, route)) = rest.split_once('/') else {
-        return json_error(404, "not_found", "expected /_dev/do/<name>/<route>");
-    };
-    if name.is_empty() || name.len() > 128 {
-        return json_error(400, "invalid_request", "object name must be 1 to 128 bytes");
-    }
-    let stub = env.durable_object(USER_OBJECT)?.id_from_name(name)?.get_stub()?;
-    let inner = Request::new_with_init(
-        &format!("https://user-object/_dev/{route}"),
-        worker::RequestInit::new().with_method(req.method()),
-    )?;
-    stub.fetch_with_request(inner).await
-}
-
-/// Until a bearer token is presented and verified, `/mcp` answers 401 and names where to log in.
-fn unauthorized(req: &Request) -> Result<Response> {
-    let origin = req.url()?.origin().ascii_serialization();
-    let mut resp = json_error(401, "invalid_token", "authentication required")?;
-    resp.headers_mut().set(
-        "WWW-Authenticate",
-        &format!("Bearer resource_metadata=\"{origin}/.well-known/oauth-protected-resource/mcp\""),
-    )?;
-    Ok(resp)
-}
-
-fn json_error(status: u16, error: &str, description: &str) -> Result<Response> {
-    let body = serde_json::json!({ "error": error, "error_description": description });
-    let mut resp = Response::from_json(&body)?.with_status(status);
-    resp.headers_mut().set("Cache-Control", "no-store")?;
-    Ok(resp)
+fn home(ctx: &Ctx) -> Result<Response> {
+    Response::ok(format!(
+        "R2 MCP server. Connect an MCP client (Streamable HTTP) to {}/mcp; it will ask you to log in.\n",
+        ctx.origin
+    ))
 }
 
 fn env_string(env: &Env, name: &str) -> Option<String> {

@@ -6,7 +6,10 @@
 //! |---|---|
 //! | [`config`] | reading and validating the Worker's settings (names shared with Cloudflare's Access demo) |
 //! | [`oauth`] | the OAuth 2.1 rules toward MCP clients: metadata, registration, authorize, token, PKCE, cookies, id_token checks |
-//! | `entry` (wasm32) | the `fetch` event: routing, CORS, error mapping; the only place that sees `worker::Request` |
+//! | `entry` (wasm32) | the `fetch` event: configuration once per isolate, the route table |
+//! | `routes` (wasm32) | one file per route: metadata, register, authorize, callback, token, `/mcp`, dev |
+//! | `http` (wasm32) | response builders: JSON no-store, HTML with security headers, redirects, CORS |
+//! | `webcrypto` (wasm32) | id_token signature checks with the runtime's WebCrypto |
 //! | `user_object` (wasm32) | the exported Durable Object class, a thin shell over [`r2_mcp_durable`] |
 //!
 //! Pure logic takes plain values and returns plain values, so `cargo test` checks it natively; the
@@ -17,5 +20,11 @@ pub mod oauth;
 
 #[cfg(target_arch = "wasm32")]
 mod entry;
+#[cfg(target_arch = "wasm32")]
+mod http;
+#[cfg(target_arch = "wasm32")]
+mod routes;
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;
 #[cfg(target_arch = "wasm32")]
 mod user_object;

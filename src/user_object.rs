@@ -17,4 +17,8 @@ impl DurableObject for UserObject {
     async fn fetch(&self, req: Request) -> Result<Response> {
         self.inner.fetch(req).await
     }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.inner.alarm().await
+    }
 }

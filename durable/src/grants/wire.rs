@@ -105,6 +105,16 @@ pub struct RevokeCall {
     pub token: String,
 }
 
+/// `POST /oauth/dev-token` (DEV_MODE on loopback only): a grant for a test user without a login,
+/// so local tests and benchmarks can make many users quickly. Never reachable in production.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DevToken {
+    pub identity: UserIdentity,
+    pub client_id: String,
+    pub resource: String,
+    pub lifetimes: Lifetimes,
+}
+
 /// The key that names a user's Durable Object: 32 hex characters of SHA-256 over the upstream
 /// issuer and subject, so the same person always reaches the same object and nothing personal
 /// appears in tokens or object names.

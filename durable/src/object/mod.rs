@@ -1,16 +1,52 @@
-//! The Durable Object runtime (wasm32 only): one instance per user. It applies the schema on start and
-//! serves the internal routes the front Worker forwards to it. The front Worker is the only caller:
-//! a Durable Object is not reachable from the Internet except through it.
+//! The Durable Object runtime (wasm32 only): one instance per user. It applies the schema on start
+//! and serves the internal routes the front Worker forwards to it. The front Worker is the only
+//! caller: a Durable Object is not reachable from the Internet except through it, and the Worker
+//! strips every `x-r2mcp-*` header a client sends before setting its own.
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /oauth/grant` | open a grant after consent and login ([`grants::open_grant`]) |
+//! | `POST /oauth/token` | redeem a code or rotate a refresh token ([`grants::token`]) |
+//! | `POST /oauth/revoke` | RFC 7009 revocation |
+//! | `POST /oauth/dev-token` | DEV_MODE only: a grant and access token for a test user, no login |
+//! | `* /mcp` | bearer check ([`grants::authenticate`]), then the MCP host |
+//! | `/_dev/hits` | DEV_MODE diagnostics counter |
 
+pub mod db;
+pub mod grants;
+pub mod mcp_host;
+pub mod r2tools;
+pub mod upstream_refresh;
+
+use serde::de::DeserializeOwned;
 use worker::{Env, Method, Request, Response, Result, SqlStorage, SqlStorageValue, State};
 
+use crate::grants::wire::UserIdentity;
 use crate::schema;
+
+/// Header carrying the bearer token from the Worker to this object.
+pub const BEARER_HEADER: &str = "x-r2mcp-bearer";
+/// Header carrying this server's canonical resource URL (`<origin>/mcp`).
+pub const RESOURCE_HEADER: &str = "x-r2mcp-resource";
+/// Header on a 401 from this object: why the token was refused (the Worker builds the challenge).
+pub const AUTH_ERROR_HEADER: &str = "x-r2mcp-auth-error";
+
+/// The authenticated caller of an `/mcp` request.
+#[derive(Debug, Clone)]
+pub struct McpCaller {
+    /// The key that names this object (hex of the upstream issuer and subject).
+    pub user_key: String,
+    pub grant_id: String,
+    pub client_id: String,
+    pub scope: Vec<String>,
+    pub identity: UserIdentity,
+}
 
 /// The per-user object. The deployable crate wraps it in the exported `#[durable_object]` class.
 pub struct UserObject {
+    state: State,
     sql: SqlStorage,
-    #[allow(dead_code)]
-    env: Env,
+    mcp: mcp_host::McpHost,
 }
 
 impl UserObject {
@@ -19,73 +55,118 @@ impl UserObject {
     pub fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
         if let Err(e) = migrate(&sql) {
-            // Surfaced again on the first request that touches a missing table; logged here once.
             worker::console_error!("schema migration failed: {e}");
         }
-        Self { sql, env }
+        let mcp = mcp_host::McpHost::new(&state, &env, sql.clone());
+        Self { state, sql, mcp }
     }
 
     /// Serves one internal request from the front Worker.
-    pub async fn fetch(&self, req: Request) -> Result<Response> {
+    pub async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
-        match (req.method(), path.as_str()) {
-            (Method::Post, "/_dev/hits") => self.bump("hits").and_then(|n| counter_response(n)),
-            (Method::Get, "/_dev/hits") => self.read("hits").and_then(|n| counter_response(n)),
-            _ => Response::error("not found", 404),
+        let reply = match (req.method(), path.as_str()) {
+            (_, "/mcp") => return self.mcp_request(req).await,
+            (Method::Post, "/oauth/grant") => grants::open_grant(&self.sql, body(&mut req).await?)?,
+            (Method::Post, "/oauth/token") => grants::token(&self.sql, body(&mut req).await?).await?,
+            (Method::Post, "/oauth/revoke") => grants::revoke_token(&self.sql, body(&mut req).await?)?,
+            (Method::Post, "/oauth/dev-token") => grants::dev_token(&self.sql, body(&mut req).await?)?,
+            (Method::Post, "/_dev/hits") => return counter_response(self.bump("hits")?),
+            (Method::Get, "/_dev/hits") => return counter_response(self.read("hits")?),
+            _ => return Response::error("not found", 404),
+        };
+        self.ensure_alarm().await;
+        Ok(Response::from_json(&reply.body)?.with_status(reply.status))
+    }
+
+    /// Periodic cleanup: expired grants and tokens, idle MCP sessions and their event logs.
+    pub async fn alarm(&self) -> Result<Response> {
+        let swept = grants::sweep(&self.sql)?;
+        let more = self.mcp.alarm().await?;
+        if more || self.has_live_state()? {
+            self.state.storage().set_alarm(ALARM_EVERY_MS).await?;
+        }
+        Response::ok(format!("swept {swept}"))
+    }
+
+    async fn mcp_request(&self, req: Request) -> Result<Response> {
+        let bearer = req.headers().get(BEARER_HEADER)?.unwrap_or_default();
+        let resource = req.headers().get(RESOURCE_HEADER)?.unwrap_or_default();
+        match grants::authenticate(&self.sql, &bearer, &resource)? {
+            Err(why) => {
+                let mut resp = Response::error("unauthorized", 401)?;
+                resp.headers_mut().set(AUTH_ERROR_HEADER, why)?;
+                Ok(resp)
+            }
+            Ok(caller) => {
+                let user_key = bearer.split(':').next().unwrap_or_default().to_owned();
+                let caller = McpCaller {
+                    user_key,
+                    grant_id: caller.info.grant_id,
+                    client_id: caller.info.client_id,
+                    scope: caller.info.scope,
+                    identity: caller.identity,
+                };
+                self.ensure_alarm().await;
+                self.mcp.serve(req, caller).await
+            }
         }
     }
 
+    /// Schedules the cleanup alarm if none is pending.
+    async fn ensure_alarm(&self) {
+        let storage = self.state.storage();
+        if let Ok(None) = storage.get_alarm().await {
+            if let Err(e) = storage.set_alarm(ALARM_EVERY_MS).await {
+                worker::console_warn!("could not schedule the cleanup alarm: {e}");
+            }
+        }
+    }
+
+    fn has_live_state(&self) -> Result<bool> {
+        Ok(db::one(&self.sql, "SELECT 1 FROM grants LIMIT 1", vec![])?.is_some())
+    }
+
     fn bump(&self, name: &str) -> Result<i64> {
-        let row = self.sql.exec(
+        let row = db::one(
+            &self.sql,
             "INSERT INTO counters (name, value) VALUES (?, 1) \
              ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
             vec![SqlStorageValue::from(name)],
         )?;
-        first_integer(row.raw().next())
+        Ok(row.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0))
     }
 
     fn read(&self, name: &str) -> Result<i64> {
-        let row = self.sql.exec(
-            "SELECT value FROM counters WHERE name = ?",
-            vec![SqlStorageValue::from(name)],
-        )?;
-        match row.raw().next() {
-            None => Ok(0),
-            some => first_integer(some),
-        }
+        let row = db::one(&self.sql, "SELECT value FROM counters WHERE name = ?", vec![SqlStorageValue::from(name)])?;
+        Ok(row.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0))
     }
+}
+
+/// How often the cleanup alarm runs while the object holds state (milliseconds from now).
+const ALARM_EVERY_MS: i64 = 15 * 60 * 1000;
+
+async fn body<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
+    let bytes = req.bytes().await?;
+    serde_json::from_slice(&bytes).map_err(|e| worker::Error::RustError(format!("bad internal request: {e}")))
 }
 
 fn counter_response(value: i64) -> Result<Response> {
     Response::from_json(&serde_json::json!({ "value": value }))
 }
 
-fn first_integer(row: Option<Result<Vec<SqlStorageValue>>>) -> Result<i64> {
-    match row.transpose()?.as_deref() {
-        Some([SqlStorageValue::Integer(n), ..]) => Ok(*n),
-        other => Err(worker::Error::RustError(format!("expected an integer row, got {other:?}"))),
-    }
-}
-
 /// Applies the migrations this database has not seen yet. Synchronous SQL in one turn commits
 /// atomically, so a crash never leaves half a migration behind.
 fn migrate(sql: &SqlStorage) -> Result<()> {
     sql.exec(schema::VERSION_TABLE, None)?;
-    let current = match sql.exec("SELECT MAX(version) FROM schema_version", None)?.raw().next() {
-        Some(Ok(row)) => match row.first() {
-            Some(SqlStorageValue::Integer(v)) => *v,
-            _ => 0,
-        },
-        _ => 0,
-    };
+    let current = db::one(sql, "SELECT MAX(version) FROM schema_version", vec![])?
+        .as_deref()
+        .and_then(|r| db::int(r.first()))
+        .unwrap_or(0);
     for m in schema::pending(current) {
         for statement in m.statements {
             sql.exec(statement, None)?;
         }
-        sql.exec(
-            "INSERT INTO schema_version (version) VALUES (?)",
-            vec![SqlStorageValue::from(m.version)],
-        )?;
+        sql.exec("INSERT INTO schema_version (version) VALUES (?)", vec![SqlStorageValue::from(m.version)])?;
     }
     Ok(())
 }

@@ -1,0 +1,463 @@
+//! The user's OAuth grants in SQLite (wasm32 only): opening a grant after login, redeeming codes,
+//! rotating refresh tokens (refreshing the upstream session too), revocation, and the bearer check
+//! on every `/mcp` request. The decisions are [`crate::grants::rules`]; this file reads and writes.
+//!
+//! Every handler runs its reads and writes without awaiting in between (SQL calls are synchronous),
+//! so two requests can never redeem the same code or refresh token: the object handles one turn at a
+//! time and a turn's writes commit together.
+
+use serde_json::{json, Value};
+use worker::{SqlStorage, SqlStorageValue as V};
+
+use super::db::{self, now_secs, random_array};
+use super::upstream_refresh::{self, UpstreamRefresh};
+use crate::grants::rules::{self, AccessTokenRecord, GrantError, GrantRecord, NewTokens, RefreshOutcome};
+use crate::grants::sealed::{self, GrantKey};
+use crate::grants::token;
+use crate::grants::wire::{self, DevToken, GrantOpened, GrantProps, OpenGrant, RevokeCall, TokenCall, TokenGrant};
+
+/// An OAuth-shaped answer for the front Worker to pass on: HTTP status and JSON body.
+pub struct OAuthReply {
+    pub status: u16,
+    pub body: Value,
+}
+
+fn error(e: GrantError) -> OAuthReply {
+    OAuthReply { status: 400, body: json!({ "error": e.oauth_error(), "error_description": e.description() }) }
+}
+
+fn server_error(what: &str) -> OAuthReply {
+    OAuthReply { status: 500, body: json!({ "error": "server_error", "error_description": what }) }
+}
+
+/// A stored grant with its wrapped keys.
+struct Row {
+    record: GrantRecord,
+    props: Vec<u8>,
+    code_wrap: Option<Vec<u8>>,
+    refresh_wrap: Option<Vec<u8>>,
+    previous_refresh_wrap: Option<Vec<u8>>,
+}
+
+fn load(sql: &SqlStorage, grant_id: &str) -> worker::Result<Option<Row>> {
+    let row = db::one(
+        sql,
+        "SELECT record, props, code_wrap, refresh_wrap, previous_refresh_wrap FROM grants WHERE grant_id = ?",
+        vec![grant_id.into()],
+    )?;
+    let Some(cols) = row else { return Ok(None) };
+    let record: GrantRecord = match cols.first() {
+        Some(V::String(s)) => serde_json::from_str(s).map_err(|e| worker::Error::RustError(e.to_string()))?,
+        _ => return Ok(None),
+    };
+    Ok(Some(Row {
+        record,
+        props: db::blob(cols.get(1)).unwrap_or_default(),
+        code_wrap: db::blob(cols.get(2)),
+        refresh_wrap: db::blob(cols.get(3)),
+        previous_refresh_wrap: db::blob(cols.get(4)),
+    }))
+}
+
+fn save(sql: &SqlStorage, row: &Row) -> worker::Result<()> {
+    let record = serde_json::to_string(&row.record).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    sql.exec(
+        "INSERT OR REPLACE INTO grants (grant_id, record, props, code_wrap, refresh_wrap, previous_refresh_wrap, expires_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            row.record.grant_id.as_str().into(),
+            record.into(),
+            V::Blob(row.props.clone()),
+            row.code_wrap.clone().into(),
+            row.refresh_wrap.clone().into(),
+            row.previous_refresh_wrap.clone().into(),
+            row.record.expires_at.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Marks the grant revoked and deletes its live access tokens (a replayed code, a reused refresh
+/// token, an ended upstream session, or an RFC 7009 revocation).
+fn revoke(sql: &SqlStorage, mut row: Row) -> worker::Result<()> {
+    row.record = rules::revoke(&row.record);
+    row.code_wrap = None;
+    row.refresh_wrap = None;
+    row.previous_refresh_wrap = None;
+    save(sql, &row)?;
+    sql.exec("DELETE FROM access_tokens WHERE grant_id = ?", vec![row.record.grant_id.as_str().into()])?;
+    Ok(())
+}
+
+fn open_props(key: &GrantKey, row: &Row) -> Option<GrantProps> {
+    let plain = sealed::open(key, row.record.grant_id.as_bytes(), &row.props)?;
+    serde_json::from_slice(&plain).ok()
+}
+
+fn seal_props(key: &GrantKey, grant_id: &str, props: &GrantProps) -> Option<Vec<u8>> {
+    let plain = serde_json::to_vec(props).ok()?;
+    sealed::seal(key, &random_array(), grant_id.as_bytes(), &plain)
+}
+
+/// `POST /oauth/grant`: opens a grant for a user who approved and logged in; returns its code.
+pub fn open_grant(sql: &SqlStorage, call: OpenGrant) -> worker::Result<OAuthReply> {
+    let now = now_secs();
+    let seen = db::one(sql, "SELECT 1 FROM login_states WHERE state_hash = ?", vec![call.login_state_hash.as_str().into()])?;
+    if seen.is_some() {
+        return Ok(OAuthReply {
+            status: 400,
+            body: json!({ "error": "invalid_request", "error_description": "this login was already completed" }),
+        });
+    }
+    sql.exec(
+        "INSERT INTO login_states (state_hash, used_at) VALUES (?, ?)",
+        vec![call.login_state_hash.as_str().into(), now.into()],
+    )?;
+
+    let user_key = wire::user_key(&call.props.identity.iss, &call.props.identity.sub);
+    let grant_id = token::new_grant_id(&random_array());
+    let Some(code) = token::mint(&user_key, &grant_id, &random_array()) else {
+        return Ok(server_error("could not mint a code"));
+    };
+    let key: GrantKey = random_array();
+    let Some(props) = seal_props(&key, &grant_id, &call.props) else {
+        return Ok(server_error("could not seal the grant"));
+    };
+    let record = rules::open_grant(
+        rules::NewGrant {
+            grant_id,
+            client_id: call.client_id,
+            scope: call.scope,
+            resource: call.resource,
+            redirect_uri: call.redirect_uri,
+            redirect_uri_explicit: call.redirect_uri_explicit,
+            code_challenge: call.code_challenge,
+        },
+        token::hash(&code),
+        now,
+        &call.lifetimes.into(),
+    );
+    let row = Row {
+        code_wrap: Some(sealed::wrap(&key, &code)),
+        record,
+        props,
+        refresh_wrap: None,
+        previous_refresh_wrap: None,
+    };
+    save(sql, &row)?;
+    let body = serde_json::to_value(GrantOpened { code }).unwrap_or(Value::Null);
+    Ok(OAuthReply { status: 200, body })
+}
+
+/// Freshly minted tokens for one response.
+struct Minted {
+    access: String,
+    refresh: String,
+}
+
+fn mint(user_key: &str, grant_id: &str) -> Option<Minted> {
+    Some(Minted {
+        access: token::mint(user_key, grant_id, &random_array())?,
+        refresh: token::mint(user_key, grant_id, &random_array())?,
+    })
+}
+
+fn token_body(m: &Minted, issue: &rules::Issue) -> Value {
+    json!({
+        "access_token": m.access,
+        "token_type": "Bearer",
+        "expires_in": issue.expires_in,
+        "refresh_token": m.refresh,
+        "scope": issue.access.scope.join(" "),
+    })
+}
+
+/// Writes a successful issue: the grant row, the access token with its key wrap, retired hashes.
+fn write_issue(sql: &SqlStorage, row: &Row, issue: &rules::Issue, key: &GrantKey, m: &Minted) -> worker::Result<()> {
+    save(sql, row)?;
+    let access = &issue.access;
+    let record = serde_json::to_string(access).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    sql.exec(
+        "INSERT INTO access_tokens (token_hash, grant_id, record, key_wrap, expires_at) VALUES (?, ?, ?, ?, ?)",
+        vec![
+            access.token_hash.as_str().into(),
+            access.grant_id.as_str().into(),
+            record.into(),
+            V::Blob(sealed::wrap(key, &m.access)),
+            access.expires_at.into(),
+        ],
+    )?;
+    for h in &issue.retire {
+        sql.exec(
+            "INSERT OR IGNORE INTO retired_refresh (token_hash, grant_id, retired_at) VALUES (?, ?, ?)",
+            vec![h.as_str().into(), access.grant_id.as_str().into(), now_secs().into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// `POST /oauth/token`.
+pub async fn token(sql: &SqlStorage, call: TokenCall) -> worker::Result<OAuthReply> {
+    match call.grant {
+        TokenGrant::AuthorizationCode { ref code, ref redirect_uri, ref code_verifier, ref resource } => {
+            let Some(parts) = token::parse(code) else { return Ok(error(GrantError::CodeMismatch)) };
+            let Some(mut row) = load(sql, parts.grant_id)? else { return Ok(error(GrantError::CodeMismatch)) };
+            let Some(m) = mint(parts.user_key, parts.grant_id) else { return Ok(server_error("could not mint tokens")) };
+            let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: Some(token::hash(&m.refresh)) };
+            let req = rules::CodeRedemption {
+                code_hash: &token::hash(code),
+                client_id: &call.client_id,
+                redirect_uri: redirect_uri.as_deref(),
+                code_verifier,
+                resource: resource.as_deref(),
+            };
+            let issue = match rules::redeem_code(&row.record, &req, new, now_secs(), &call.lifetimes.into()) {
+                Ok(issue) => issue,
+                Err(e) => {
+                    if e.revokes_grant() {
+                        revoke(sql, row)?;
+                    }
+                    return Ok(error(e));
+                }
+            };
+            let Some(key) = row.code_wrap.as_deref().and_then(|w| sealed::unwrap(w, code)) else {
+                return Ok(error(GrantError::CodeMismatch));
+            };
+            if open_props(&key, &row).is_none() {
+                return Ok(error(GrantError::CodeMismatch));
+            }
+            row.record = issue.grant.clone();
+            row.code_wrap = None;
+            row.refresh_wrap = Some(sealed::wrap(&key, &m.refresh));
+            write_issue(sql, &row, &issue, &key, &m)?;
+            Ok(OAuthReply { status: 200, body: token_body(&m, &issue) })
+        }
+        TokenGrant::RefreshToken { ref refresh_token, ref scope, ref resource } => {
+            refresh(sql, &call, refresh_token, scope.as_deref(), resource.as_deref()).await
+        }
+    }
+}
+
+async fn refresh(
+    sql: &SqlStorage,
+    call: &TokenCall,
+    refresh_token: &str,
+    scope: Option<&[String]>,
+    resource: Option<&str>,
+) -> worker::Result<OAuthReply> {
+    let Some(parts) = token::parse(refresh_token) else { return Ok(error(GrantError::RefreshUnknown)) };
+    let Some(row) = load(sql, parts.grant_id)? else { return Ok(error(GrantError::RefreshUnknown)) };
+    let presented = token::hash(refresh_token);
+    let known_retired = db::one(
+        sql,
+        "SELECT 1 FROM retired_refresh WHERE token_hash = ? AND grant_id = ?",
+        vec![presented.as_str().into(), parts.grant_id.into()],
+    )?
+    .is_some();
+    let Some(m) = mint(parts.user_key, parts.grant_id) else { return Ok(server_error("could not mint tokens")) };
+    let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: Some(token::hash(&m.refresh)) };
+    let req = rules::RefreshRequest { refresh_hash: &presented, known_retired, client_id: &call.client_id, scope, resource };
+    let was_current = row.record.refresh_hash.as_deref() == Some(presented.as_str());
+    let issue = match rules::use_refresh(&row.record, &req, new, now_secs(), &call.lifetimes.into()) {
+        RefreshOutcome::Issue(issue) => issue,
+        RefreshOutcome::Refuse(e) => return Ok(error(e)),
+        RefreshOutcome::RevokeGrant(e) => {
+            revoke(sql, row)?;
+            return Ok(error(e));
+        }
+    };
+    let wrap = if was_current { row.refresh_wrap.as_deref() } else { row.previous_refresh_wrap.as_deref() };
+    let Some(key) = wrap.and_then(|w| sealed::unwrap(w, refresh_token)) else {
+        return Ok(error(GrantError::RefreshUnknown));
+    };
+    let Some(mut props) = open_props(&key, &row) else { return Ok(error(GrantError::RefreshUnknown)) };
+
+    // The Access session bounds the MCP grant: refresh upstream first when we hold its token.
+    let mut props_changed = false;
+    if let (Some(upstream), Some(rt)) = (&call.upstream, props.upstream_refresh_token.clone()) {
+        match upstream_refresh::refresh(upstream, &rt).await {
+            UpstreamRefresh::Refreshed { refresh_token } => {
+                if let Some(new_rt) = refresh_token {
+                    props.upstream_refresh_token = Some(new_rt);
+                    props_changed = true;
+                }
+            }
+            UpstreamRefresh::Ended => {
+                // The awaited fetch let other turns run: re-read before writing.
+                if let Some(current) = load(sql, parts.grant_id)? {
+                    revoke(sql, current)?;
+                }
+                return Ok(OAuthReply {
+                    status: 400,
+                    body: json!({ "error": "invalid_grant", "error_description": "the upstream login session has ended; log in again" }),
+                });
+            }
+            UpstreamRefresh::Unavailable(why) => {
+                worker::console_warn!("upstream refresh unavailable, keeping the grant: {why}");
+            }
+        }
+    }
+
+    // The upstream call awaited: another request may have rotated or revoked this grant since.
+    let Some(mut row) = load(sql, parts.grant_id)? else { return Ok(error(GrantError::RefreshUnknown)) };
+    let issue = if call.upstream.is_some() {
+        let again = rules::RefreshRequest { refresh_hash: &presented, known_retired, client_id: &call.client_id, scope, resource };
+        let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: Some(token::hash(&m.refresh)) };
+        match rules::use_refresh(&row.record, &again, new, now_secs(), &call.lifetimes.into()) {
+            RefreshOutcome::Issue(issue) => issue,
+            RefreshOutcome::Refuse(e) => return Ok(error(e)),
+            RefreshOutcome::RevokeGrant(e) => {
+                revoke(sql, row)?;
+                return Ok(error(e));
+            }
+        }
+    } else {
+        issue
+    };
+    if was_current {
+        row.previous_refresh_wrap = row.refresh_wrap.take();
+    }
+    row.refresh_wrap = Some(sealed::wrap(&key, &m.refresh));
+    if props_changed {
+        let Some(sealed_props) = seal_props(&key, parts.grant_id, &props) else {
+            return Ok(server_error("could not seal the grant"));
+        };
+        row.props = sealed_props;
+    }
+    row.record = issue.grant.clone();
+    write_issue(sql, &row, &issue, &key, &m)?;
+    Ok(OAuthReply { status: 200, body: token_body(&m, &issue) })
+}
+
+/// `POST /oauth/revoke` (RFC 7009 §2.2): revokes the grant behind a live token of this client.
+/// An unknown, foreign or already revoked token still answers 200.
+pub fn revoke_token(sql: &SqlStorage, call: RevokeCall) -> worker::Result<OAuthReply> {
+    if let Some(parts) = token::parse(&call.token) {
+        if let Some(row) = load(sql, parts.grant_id)? {
+            let hash = token::hash(&call.token);
+            let r = &row.record;
+            let names_it = [Some(&r.code_hash), r.refresh_hash.as_ref(), r.previous_refresh_hash.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|h| *h == hash)
+                || access_token_of(sql, &hash, parts.grant_id)?.is_some();
+            if names_it && r.client_id == call.client_id && !r.revoked {
+                revoke(sql, row)?;
+            }
+        }
+    }
+    Ok(OAuthReply { status: 200, body: json!({}) })
+}
+
+fn access_token_of(sql: &SqlStorage, hash: &str, grant_id: &str) -> worker::Result<Option<(AccessTokenRecord, Vec<u8>)>> {
+    let row = db::one(
+        sql,
+        "SELECT record, key_wrap FROM access_tokens WHERE token_hash = ? AND grant_id = ?",
+        vec![hash.into(), grant_id.into()],
+    )?;
+    let Some(cols) = row else { return Ok(None) };
+    let record = match cols.first() {
+        Some(V::String(s)) => serde_json::from_str(s).ok(),
+        _ => None,
+    };
+    Ok(record.map(|r| (r, db::blob(cols.get(1)).unwrap_or_default())))
+}
+
+/// Who a valid bearer token belongs to, and what it may do.
+pub struct Caller {
+    pub info: rules::AccessInfo,
+    pub identity: wire::UserIdentity,
+}
+
+/// The `/mcp` bearer check: the token's row, its grant, the resource it was issued for, and the
+/// sealed identity it unwraps. Every failure is `invalid_token` for the client; the `Err` says why
+/// (for the error description, never the token itself).
+pub fn authenticate(sql: &SqlStorage, bearer: &str, resource: &str) -> worker::Result<Result<Caller, &'static str>> {
+    const UNKNOWN: &str = "the access token is unknown, expired or revoked";
+    let Some(parts) = token::parse(bearer) else { return Ok(Err("the access token is malformed")) };
+    let Some((access, wrap)) = access_token_of(sql, &token::hash(bearer), parts.grant_id)? else {
+        return Ok(Err(UNKNOWN));
+    };
+    let Some(row) = load(sql, parts.grant_id)? else { return Ok(Err(UNKNOWN)) };
+    let info = match rules::check_access(&access, &row.record, resource, now_secs()) {
+        Ok(info) => info,
+        Err(GrantError::ResourceMismatch) => return Ok(Err("the access token was issued for another resource")),
+        Err(GrantError::AccessExpired) => return Ok(Err("the access token has expired")),
+        Err(_) => return Ok(Err(UNKNOWN)),
+    };
+    let Some(props) = sealed::unwrap(&wrap, bearer).and_then(|key| open_props(&key, &row)) else {
+        return Ok(Err(UNKNOWN));
+    };
+    Ok(Ok(Caller { info, identity: props.identity }))
+}
+
+/// `POST /oauth/dev-token`: opens a grant and redeems it at once (DEV_MODE, loopback only; the
+/// front Worker refuses the route otherwise). Same tables, same sealing as a real login.
+pub fn dev_token(sql: &SqlStorage, call: DevToken) -> worker::Result<OAuthReply> {
+    let now = now_secs();
+    let user_key = wire::user_key(&call.identity.iss, &call.identity.sub);
+    let grant_id = token::new_grant_id(&random_array());
+    let (Some(code), Some(m)) = (token::mint(&user_key, &grant_id, &random_array()), mint(&user_key, &grant_id)) else {
+        return Ok(server_error("could not mint tokens"));
+    };
+    let key: GrantKey = random_array();
+    let props = GrantProps { identity: call.identity, upstream_refresh_token: None };
+    let Some(sealed_props) = seal_props(&key, &grant_id, &props) else {
+        return Ok(server_error("could not seal the grant"));
+    };
+    let (verifier, challenge) = ("dev".repeat(15), String::new());
+    let ttls: rules::Ttls = call.lifetimes.into();
+    let mut record = rules::open_grant(
+        rules::NewGrant {
+            grant_id,
+            client_id: call.client_id.clone(),
+            scope: vec!["mcp".into()],
+            resource: call.resource,
+            redirect_uri: String::new(),
+            redirect_uri_explicit: false,
+            code_challenge: challenge,
+        },
+        token::hash(&code),
+        now,
+        &ttls,
+    );
+    record.code_challenge = crate::grants::token::hash(&verifier);
+    let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: Some(token::hash(&m.refresh)) };
+    let req = rules::CodeRedemption {
+        code_hash: &record.code_hash.clone(),
+        client_id: &call.client_id,
+        redirect_uri: None,
+        code_verifier: &verifier,
+        resource: None,
+    };
+    let issue = match rules::redeem_code(&record, &req, new, now, &ttls) {
+        Ok(i) => i,
+        Err(e) => return Ok(error(e)),
+    };
+    let row = Row {
+        record: issue.grant.clone(),
+        props: sealed_props,
+        code_wrap: None,
+        refresh_wrap: Some(sealed::wrap(&key, &m.refresh)),
+        previous_refresh_wrap: None,
+    };
+    write_issue(sql, &row, &issue, &key, &m)?;
+    let mut body = token_body(&m, &issue);
+    body["user_key"] = json!(user_key);
+    Ok(OAuthReply { status: 200, body })
+}
+
+/// Deletes expired grants, tokens and login states; returns how many rows went.
+pub fn sweep(sql: &SqlStorage) -> worker::Result<usize> {
+    let now = now_secs();
+    let mut n = 0;
+    for (q, arg) in [
+        ("DELETE FROM access_tokens WHERE expires_at <= ?", now),
+        ("DELETE FROM retired_refresh WHERE grant_id IN (SELECT grant_id FROM grants WHERE expires_at <= ?)", now),
+        ("DELETE FROM grants WHERE expires_at <= ?", now),
+        ("DELETE FROM login_states WHERE used_at <= ?", now - 24 * 3600),
+    ] {
+        n += sql.exec(q, vec![arg.into()])?.rows_written();
+    }
+    Ok(n)
+}

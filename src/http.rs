@@ -1,0 +1,79 @@
+//! Response builders shared by every route (wasm32 only): JSON with `Cache-Control: no-store`, HTML
+//! pages with their security headers, redirects, and CORS for browser-based MCP clients.
+
+use worker::{Headers, Request, Response, Result};
+
+/// Headers a browser client may read from our answers (MCP session and auth challenges).
+const EXPOSED: &str = "WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version, Location";
+const ALLOWED_HEADERS: &str =
+    "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID";
+
+/// A JSON answer that no cache keeps.
+pub fn json(status: u16, body: &serde_json::Value) -> Result<Response> {
+    let mut resp = Response::from_json(body)?.with_status(status);
+    resp.headers_mut().set("Cache-Control", "no-store")?;
+    Ok(resp)
+}
+
+/// A JSON answer from already-serialized bytes.
+pub fn json_text(status: u16, body: String) -> Result<Response> {
+    let mut resp = Response::ok(body)?.with_status(status);
+    let h = resp.headers_mut();
+    h.set("Content-Type", "application/json")?;
+    h.set("Cache-Control", "no-store")?;
+    Ok(resp)
+}
+
+/// An OAuth-style error body `{ "error", "error_description" }`.
+pub fn json_error(status: u16, error: &str, description: &str) -> Result<Response> {
+    json(status, &serde_json::json!({ "error": error, "error_description": description }))
+}
+
+/// An HTML page with the given extra headers (e.g. CSP, framing rules).
+pub fn html(status: u16, body: String, headers: &[(&str, String)]) -> Result<Response> {
+    let mut resp = Response::from_html(body)?.with_status(status);
+    let h = resp.headers_mut();
+    h.set("Cache-Control", "no-store")?;
+    h.set("X-Content-Type-Options", "nosniff")?;
+    h.set("Referrer-Policy", "no-referrer")?;
+    for (k, v) in headers {
+        h.set(k, v)?;
+    }
+    Ok(resp)
+}
+
+/// A 302 to `location`, with cookies to set.
+pub fn redirect(location: &str, set_cookies: &[String]) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("Location", location)?;
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("Referrer-Policy", "no-referrer")?;
+    for c in set_cookies {
+        headers.append("Set-Cookie", c)?;
+    }
+    Ok(Response::empty()?.with_status(302).with_headers(headers))
+}
+
+/// Answers a CORS preflight for the routes browser clients call.
+pub fn preflight(req: &Request) -> Result<Response> {
+    let mut resp = Response::empty()?.with_status(204);
+    let h = resp.headers_mut();
+    let origin = req.headers().get("Origin")?.unwrap_or_else(|| "*".into());
+    h.set("Access-Control-Allow-Origin", &origin)?;
+    h.set("Vary", "Origin")?;
+    h.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")?;
+    h.set("Access-Control-Allow-Headers", ALLOWED_HEADERS)?;
+    h.set("Access-Control-Max-Age", "86400")?;
+    Ok(resp)
+}
+
+/// Adds the CORS answer headers to a response for a request that carried `Origin`.
+pub fn with_cors(req: &Request, mut resp: Response) -> Result<Response> {
+    if let Some(origin) = req.headers().get("Origin")? {
+        let h = resp.headers_mut();
+        h.set("Access-Control-Allow-Origin", &origin)?;
+        h.append("Vary", "Origin")?;
+        h.set("Access-Control-Expose-Headers", EXPOSED)?;
+    }
+    Ok(resp)
+}

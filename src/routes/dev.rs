@@ -1,0 +1,63 @@
+//! `/_dev/…` diagnostics (wasm32 only), served only with `DEV_MODE=1` and only to requests addressed
+//! to a loopback host, so a misconfigured deployment still cannot expose them:
+//! - `POST|GET /_dev/do/<name>/hits`: a counter in the Durable Object named `<name>` (routing and
+//!   persistence checks);
+//! - `POST /_dev/token` `{"email", "groups"?, "name"?}`: a grant and tokens for a test user without
+//!   a login (tests and benchmarks that need many users).
+
+use r2_mcp_durable::grants::wire::{DevToken, Lifetimes, UserIdentity};
+use worker::{Request, RequestInit, Response, Result};
+
+use super::{call_object, Ctx, USER_OBJECT};
+use crate::http;
+
+/// The issuer recorded for dev users, so they can never collide with upstream identities.
+const DEV_ISSUER: &str = "urn:r2-mcp:dev";
+
+pub async fn handle(mut req: Request, ctx: &Ctx, path: &str) -> Result<Response> {
+    if let Some(rest) = path.strip_prefix("/_dev/do/") {
+        let Some((name, route)) = rest.split_once('/') else {
+            return http::json_error(404, "not_found", "expected /_dev/do/<name>/<route>");
+        };
+        if name.is_empty() || name.len() > 128 {
+            return http::json_error(400, "invalid_request", "object name must be 1 to 128 bytes");
+        }
+        let stub = ctx.env.durable_object(USER_OBJECT)?.id_from_name(name)?.get_stub()?;
+        let mut init = RequestInit::new();
+        init.with_method(req.method());
+        let inner = Request::new_with_init(&format!("https://user-object/_dev/{route}"), &init)?;
+        return stub.fetch_with_request(inner).await;
+    }
+    if path == "/_dev/token" && req.method() == worker::Method::Post {
+        let body: serde_json::Value = match req.json().await {
+            Ok(v) => v,
+            Err(_) => return http::json_error(400, "invalid_request", "expected a JSON body"),
+        };
+        let Some(email) = body.get("email").and_then(|v| v.as_str()).filter(|e| e.contains('@')) else {
+            return http::json_error(400, "invalid_request", "email is required");
+        };
+        let groups = body
+            .get("groups")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        let identity = UserIdentity {
+            iss: DEV_ISSUER.into(),
+            sub: email.to_ascii_lowercase(),
+            email: Some(email.to_owned()),
+            name: body.get("name").and_then(|v| v.as_str()).map(str::to_owned),
+            groups,
+        };
+        let user_key = r2_mcp_durable::grants::wire::user_key(&identity.iss, &identity.sub);
+        let l = ctx.config.lifetimes;
+        let call = DevToken {
+            identity,
+            client_id: body.get("client_id").and_then(|v| v.as_str()).unwrap_or("dev-client").to_owned(),
+            resource: ctx.resource(),
+            lifetimes: Lifetimes { code: l.code, access: l.access, refresh: l.refresh },
+        };
+        let (status, json) = call_object(ctx, &user_key, "/oauth/dev-token", &call).await?;
+        return http::json(status, &json);
+    }
+    http::json_error(404, "not_found", "no such dev route")
+}
