@@ -54,6 +54,17 @@ pub fn redirect(location: &str, set_cookies: &[String]) -> Result<Response> {
     Ok(Response::empty()?.with_status(302).with_headers(headers))
 }
 
+/// Reads the whole body if it is at most `max` bytes; `None` when larger (the caller answers 413).
+pub async fn read_body(req: &mut Request, max: usize) -> Result<Option<Vec<u8>>> {
+    if let Some(len) = req.headers().get("Content-Length")?.and_then(|v| v.parse::<usize>().ok()) {
+        if len > max {
+            return Ok(None);
+        }
+    }
+    let bytes = req.bytes().await?;
+    Ok((bytes.len() <= max).then_some(bytes))
+}
+
 /// Answers a CORS preflight for the routes browser clients call.
 pub fn preflight(req: &Request) -> Result<Response> {
     let mut resp = Response::empty()?.with_status(204);

@@ -9,6 +9,10 @@
 //! | `entry` (wasm32) | the `fetch` event: configuration once per isolate, the route table |
 //! | `routes` (wasm32) | one file per route: metadata, register, authorize, callback, token, `/mcp`, dev |
 //! | `http` (wasm32) | response builders: JSON no-store, HTML with security headers, redirects, CORS |
+//! | `upstream` (wasm32) | the upstream OpenID Provider: discovery, JWKS cache, code exchange, id_token validation |
+//! | `clients` (wasm32) | registered clients and registration rate limits, in the `ClientRegistry` object |
+//! | `client_registry` (wasm32) | the exported `ClientRegistry` Durable Object class |
+//! | `random` (wasm32) | the runtime's CSPRNG and clock |
 //! | `webcrypto` (wasm32) | id_token signature checks with the runtime's WebCrypto |
 //! | `user_object` (wasm32) | the exported Durable Object class, a thin shell over [`r2_mcp_durable`] |
 //!
@@ -19,11 +23,19 @@ pub mod config;
 pub mod oauth;
 
 #[cfg(target_arch = "wasm32")]
+mod client_registry;
+#[cfg(target_arch = "wasm32")]
+mod clients;
+#[cfg(target_arch = "wasm32")]
 mod entry;
 #[cfg(target_arch = "wasm32")]
 mod http;
 #[cfg(target_arch = "wasm32")]
+mod random;
+#[cfg(target_arch = "wasm32")]
 mod routes;
+#[cfg(target_arch = "wasm32")]
+mod upstream;
 #[cfg(target_arch = "wasm32")]
 mod webcrypto;
 #[cfg(target_arch = "wasm32")]

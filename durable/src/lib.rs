@@ -8,6 +8,7 @@
 //! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
 //! | [`schema`] | the SQLite tables this object keeps, created and migrated in one place |
 //! | `object` (wasm32) | the Durable Object runtime: internal routes, SQLite and R2 calls |
+//! | `registry` (wasm32) | the `ClientRegistry` object: registered OAuth clients and registration rate limits |
 //!
 //! The deployable crate exports the class; everything here that is not wasm32-only is plain Rust and
 //! tested natively.
@@ -18,3 +19,5 @@ pub mod schema;
 
 #[cfg(target_arch = "wasm32")]
 pub mod object;
+#[cfg(target_arch = "wasm32")]
+pub mod registry;

@@ -51,7 +51,7 @@ pub struct AuthorizeConfig<'a> {
 }
 
 /// A fully validated authorization request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthorizeRequest {
     pub client_id: String,
     /// The URI to redirect to (as presented, or the single registered one).

@@ -31,6 +31,7 @@
 //! [`id_token`] + [`jwks`] → grant opened in the user's object → [`authorize::success_redirect`];
 //! `/token` → [`form`], [`client_auth`], [`token_request`] → the object's grant rules.
 
+pub mod aead;
 pub mod authorize;
 pub mod client_auth;
 pub mod consent_page;

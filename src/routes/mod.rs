@@ -1,8 +1,13 @@
 //! The front Worker's routes (wasm32 only), one file each. Every handler receives the request and
 //! the [`Ctx`] and answers; the wire form of errors comes from `oauth::errors` and `http`.
 
+pub mod authorize;
+pub mod callback;
 pub mod dev;
 pub mod mcp;
+pub mod metadata;
+pub mod register;
+pub mod token;
 
 use std::rc::Rc;
 

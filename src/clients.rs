@@ -1,0 +1,66 @@
+//! Registered OAuth clients (wasm32 only): stored in the `ClientRegistry` Durable Object, sharded by
+//! client id, strongly consistent (a client registered a moment ago is found at once); plus the
+//! per-source registration rate limit kept by the same class.
+
+use worker::{Headers, Method, Request, RequestInit, Result};
+
+use crate::oauth::registration::ClientRecord;
+use crate::routes::Ctx;
+
+/// The Durable Object namespace binding for the client registry (see `wrangler.toml`).
+pub const CLIENT_REGISTRY: &str = "CLIENT_REGISTRY";
+
+/// Registrations allowed per source address per hour.
+pub const REGISTRATIONS_PER_HOUR: u32 = 20;
+
+fn shard(client_id: &str) -> String {
+    let prefix: String = client_id.chars().take(2).collect();
+    format!("clients:{prefix}")
+}
+
+async fn call(ctx: &Ctx, object: &str, method: Method, path: &str, body: Option<String>, headers: Headers) -> Result<worker::Response> {
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers);
+    if let Some(b) = body {
+        init.with_body(Some(b.into()));
+    }
+    let req = Request::new_with_init(&format!("https://client-registry{path}"), &init)?;
+    ctx.env.durable_object(CLIENT_REGISTRY)?.id_from_name(object)?.get_stub()?.fetch_with_request(req).await
+}
+
+/// The client registered under `client_id`, if it exists and has not expired.
+pub async fn get(ctx: &Ctx, client_id: &str) -> Result<Option<ClientRecord>> {
+    if client_id.is_empty() || client_id.len() > 64 || !client_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Ok(None);
+    }
+    let mut resp = call(ctx, &shard(client_id), Method::Get, &format!("/clients/{client_id}"), None, Headers::new()).await?;
+    if resp.status_code() != 200 {
+        return Ok(None);
+    }
+    let text = resp.text().await?;
+    Ok(serde_json::from_str(&text).ok())
+}
+
+/// Stores a new registration.
+pub async fn put(ctx: &Ctx, record: &ClientRecord) -> Result<()> {
+    let json = serde_json::to_string(record).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let resp = call(ctx, &shard(&record.client_id), Method::Put, &format!("/clients/{}", record.client_id), Some(json), Headers::new()).await?;
+    if resp.status_code() != 204 {
+        return Err(worker::Error::RustError(format!("client registry answered {}", resp.status_code())));
+    }
+    Ok(())
+}
+
+/// Counts one registration from `source`; `Err(retry_after_secs)` when over the limit.
+pub async fn allow_registration(ctx: &Ctx, source: &str) -> Result<std::result::Result<(), u32>> {
+    let key: String = source.chars().filter(|c| c.is_ascii_hexdigit() || *c == '.' || *c == ':').take(64).collect();
+    let object = format!("limits:{}", key.chars().take(4).collect::<String>());
+    let path = format!("/limit/register-{key}?max={REGISTRATIONS_PER_HOUR}&window=3600");
+    let mut resp = call(ctx, &object, Method::Post, &path, None, Headers::new()).await?;
+    let v: serde_json::Value = resp.json().await.unwrap_or_default();
+    if v.get("allowed").and_then(|a| a.as_bool()) == Some(false) {
+        let retry = v.get("retry_after").and_then(|r| r.as_u64()).unwrap_or(60);
+        return Ok(Err(u32::try_from(retry).unwrap_or(3600)));
+    }
+    Ok(Ok(()))
+}

@@ -1,0 +1,121 @@
+//! `POST /token` and `POST /revoke` (wasm32 only). The client authenticates as it registered
+//! (RFC 6749 §2.3); the code or refresh token names its user, whose object applies the grant rules
+//! in one consistent place. Answers are RFC 6749 §5 JSON with `Cache-Control: no-store`.
+
+use r2_mcp_durable::grants::token;
+use r2_mcp_durable::grants::wire::{Lifetimes, RevokeCall, TokenCall, TokenGrant, UpstreamClient};
+use worker::{Request, Response, Result};
+
+use super::register::oauth_error;
+use super::{call_object, Ctx};
+use crate::clients;
+use crate::http;
+use crate::oauth::errors::OAuthError;
+use crate::oauth::registration::ClientRecord;
+use crate::oauth::token_request::{self, TokenRequest};
+use crate::oauth::{client_auth, form};
+use crate::upstream;
+
+/// Largest token or revocation request body.
+const MAX_BODY: usize = 16 * 1024;
+
+/// Reads the form body and authenticates the client; `Err` is the answer to send.
+async fn authenticated(req: &mut Request, ctx: &Ctx) -> Result<std::result::Result<(form::Form, ClientRecord), Response>> {
+    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+    if !content_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
+        let e = OAuthError::invalid_request("the body must be application/x-www-form-urlencoded");
+        return Ok(Err(oauth_error(&e, 0)?));
+    }
+    let Some(body) = http::read_body(req, MAX_BODY).await? else {
+        return Ok(Err(oauth_error(&OAuthError::invalid_request("the request body is too large"), 413)?));
+    };
+    let f = match form::parse(&body, MAX_BODY) {
+        Ok(f) => f,
+        Err(_) => return Ok(Err(oauth_error(&OAuthError::invalid_request("the body is not a valid form (or repeats a parameter)"), 0)?)),
+    };
+    let authorization = req.headers().get("Authorization")?;
+    let creds = match client_auth::extract(authorization.as_deref(), &f) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(oauth_error(&e, 0)?)),
+    };
+    let client = clients::get(ctx, &creds.client_id).await?;
+    if let Err(e) = client_auth::authenticate(&creds, client.as_ref()) {
+        return Ok(Err(oauth_error(&e, 0)?));
+    }
+    match client {
+        Some(c) => Ok(Ok((f, c))),
+        None => Ok(Err(oauth_error(&OAuthError::invalid_client("unknown client"), 0)?)),
+    }
+}
+
+pub async fn token(mut req: Request, ctx: &Ctx) -> Result<Response> {
+    if req.method() == worker::Method::Options {
+        return http::preflight(&req);
+    }
+    let resp = match authenticated(&mut req, ctx).await? {
+        Err(resp) => resp,
+        Ok((f, client)) => exchange(ctx, &f, &client).await?,
+    };
+    http::with_cors(&req, resp)
+}
+
+async fn exchange(ctx: &Ctx, f: &form::Form, client: &ClientRecord) -> Result<Response> {
+    let resource = ctx.resource();
+    let request = match token_request::parse_token_request(f, &resource) {
+        Ok(r) => r,
+        Err(e) => return oauth_error(&e, 0),
+    };
+    let (presented, grant) = match request {
+        TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
+            (code.clone(), TokenGrant::AuthorizationCode { code, redirect_uri, code_verifier, resource })
+        }
+        TokenRequest::RefreshToken { refresh_token, scope, resource } => {
+            (refresh_token.clone(), TokenGrant::RefreshToken { refresh_token, scope, resource })
+        }
+    };
+    let Some(parts) = token::parse(&presented) else {
+        return oauth_error(&OAuthError::invalid_grant("the code or refresh token is not valid"), 0);
+    };
+    let upstream = match (&grant, upstream::endpoints(&ctx.config).await) {
+        (TokenGrant::RefreshToken { .. }, Ok(ep)) => Some(UpstreamClient {
+            token_url: ep.token,
+            client_id: ctx.config.upstream.client_id.clone(),
+            client_secret: ctx.config.upstream.client_secret.clone(),
+            auth_method: ep.token_auth_method.to_owned(),
+        }),
+        _ => None,
+    };
+    let l = ctx.config.lifetimes;
+    let call = TokenCall {
+        client_id: client.client_id.clone(),
+        grant,
+        resource,
+        lifetimes: Lifetimes { code: l.code, access: l.access, refresh: l.refresh },
+        upstream,
+    };
+    let (status, body) = call_object(ctx, parts.user_key, "/oauth/token", &call).await?;
+    let mut resp = http::json(status, &body)?;
+    resp.headers_mut().set("Pragma", "no-cache")?;
+    Ok(resp)
+}
+
+/// RFC 7009: revoke the grant behind a token this client holds; always 200 for a valid request.
+pub async fn revoke(mut req: Request, ctx: &Ctx) -> Result<Response> {
+    if req.method() == worker::Method::Options {
+        return http::preflight(&req);
+    }
+    let resp = match authenticated(&mut req, ctx).await? {
+        Err(resp) => resp,
+        Ok((f, client)) => match token_request::parse_revoke_request(&f) {
+            Err(e) => oauth_error(&e, 0)?,
+            Ok(r) => {
+                if let Some(parts) = token::parse(&r.token) {
+                    let call = RevokeCall { client_id: client.client_id.clone(), token: r.token.clone() };
+                    call_object(ctx, parts.user_key, "/oauth/revoke", &call).await?;
+                }
+                http::json(200, &serde_json::json!({}))?
+            }
+        },
+    };
+    http::with_cors(&req, resp)
+}

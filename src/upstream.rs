@@ -1,0 +1,235 @@
+//! The client side of the upstream OpenID Provider (Cloudflare Access for SaaS, or any standard
+//! one), wasm32 only: discovery (cached), the JWKS (cached, refetched once when an id_token names an
+//! unknown `kid`), the authorization-code exchange, and complete id_token validation — signature by
+//! WebCrypto, claims by [`crate::oauth::id_token`].
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use base64::Engine as _;
+use futures::future::{select, Either};
+use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
+
+use crate::config::{Config, UpstreamEndpoints};
+use crate::oauth::id_token::{self, Alg, Expected, Identity};
+use crate::oauth::{form, jwks};
+use crate::webcrypto::{self, JwsAlg};
+
+/// How long discovery is trusted before it is fetched again.
+const DISCOVERY_TTL_MS: f64 = 3600.0 * 1000.0;
+/// How long a JWKS is trusted before it is fetched again (an unknown `kid` refetches sooner).
+const JWKS_TTL_MS: f64 = 3600.0 * 1000.0;
+/// Upstream calls that take longer than this fail with a clear error.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest upstream JSON document we read.
+const MAX_DOC: usize = 256 * 1024;
+
+/// Where to send the user and the code.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub authorization: String,
+    pub token: String,
+    pub jwks: String,
+    /// `client_secret_basic` unless the provider only lists `client_secret_post`.
+    pub token_auth_method: &'static str,
+}
+
+/// Why the upstream leg failed; the callback turns it into an error page.
+#[derive(Debug, Clone)]
+pub enum UpstreamError {
+    /// Could not reach the provider, or it answered something unusable.
+    Unavailable(String),
+    /// The provider refused (e.g. `invalid_grant` for the code).
+    Refused(String),
+    /// The id_token failed validation.
+    InvalidIdToken(String),
+}
+
+impl std::fmt::Display for UpstreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unavailable(s) => write!(f, "the identity provider is unavailable: {s}"),
+            Self::Refused(s) => write!(f, "the identity provider refused the login: {s}"),
+            Self::InvalidIdToken(s) => write!(f, "the identity provider's id_token is not valid: {s}"),
+        }
+    }
+}
+
+/// What the token endpoint returned that we keep.
+pub struct TokenSet {
+    pub id_token: String,
+    pub refresh_token: Option<String>,
+}
+
+thread_local! {
+    static DISCOVERY: RefCell<Option<(Endpoints, f64)>> = const { RefCell::new(None) };
+    static JWKS: RefCell<Option<(Vec<u8>, f64)>> = const { RefCell::new(None) };
+}
+
+fn now_ms() -> f64 {
+    worker::Date::now().as_millis() as f64
+}
+
+/// The provider's endpoints, from configuration or (cached) discovery.
+pub async fn endpoints(config: &Config) -> Result<Endpoints, UpstreamError> {
+    if let UpstreamEndpoints::Explicit { authorization_url, token_url, jwks_url } = &config.upstream.endpoints {
+        return Ok(Endpoints {
+            authorization: authorization_url.clone(),
+            token: token_url.clone(),
+            jwks: jwks_url.clone(),
+            token_auth_method: "client_secret_basic",
+        });
+    }
+    if let Some(e) = DISCOVERY.with(|d| d.borrow().as_ref().filter(|(_, at)| now_ms() - at < DISCOVERY_TTL_MS).map(|(e, _)| e.clone())) {
+        return Ok(e);
+    }
+    let issuer = config.upstream.issuer.trim_end_matches('/');
+    let url = format!("{issuer}/.well-known/openid-configuration");
+    let (status, body) = get(&url).await?;
+    if status != 200 {
+        return Err(UpstreamError::Unavailable(format!("discovery answered {status}")));
+    }
+    let doc: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| UpstreamError::Unavailable("discovery is not JSON".into()))?;
+    let s = |k: &str| doc.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    if s("issuer").as_deref() != Some(config.upstream.issuer.as_str()) {
+        return Err(UpstreamError::Unavailable(format!(
+            "discovery names issuer {:?}, expected {:?} (ACCESS_ISSUER)",
+            s("issuer").unwrap_or_default(),
+            config.upstream.issuer
+        )));
+    }
+    let methods: Vec<&str> = doc
+        .get("token_endpoint_auth_methods_supported")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|m| m.as_str()).collect())
+        .unwrap_or_default();
+    let token_auth_method = if !methods.is_empty() && !methods.contains(&"client_secret_basic") && methods.contains(&"client_secret_post") {
+        "client_secret_post"
+    } else {
+        "client_secret_basic"
+    };
+    let (Some(authorization), Some(token), Some(jwks)) = (s("authorization_endpoint"), s("token_endpoint"), s("jwks_uri")) else {
+        return Err(UpstreamError::Unavailable("discovery lacks authorization_endpoint, token_endpoint or jwks_uri".into()));
+    };
+    let e = Endpoints { authorization, token, jwks, token_auth_method };
+    DISCOVERY.with(|d| *d.borrow_mut() = Some((e.clone(), now_ms())));
+    Ok(e)
+}
+
+/// Exchanges the upstream authorization code (with our PKCE verifier) at the token endpoint.
+pub async fn exchange_code(
+    config: &Config,
+    ep: &Endpoints,
+    code: &str,
+    verifier: &str,
+    redirect_uri: &str,
+) -> Result<TokenSet, UpstreamError> {
+    let up = &config.upstream;
+    let mut pairs = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", verifier),
+    ];
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
+    let _ = headers.set("Accept", "application/json");
+    if ep.token_auth_method == "client_secret_post" {
+        pairs.push(("client_id", &up.client_id));
+        pairs.push(("client_secret", &up.client_secret));
+    } else {
+        let basic = format!("{}:{}", form::encode(&up.client_id), form::encode(&up.client_secret));
+        let _ = headers.set("Authorization", &format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(basic)));
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(form::serialize(&pairs).into()));
+    let (status, body) = send(&ep.token, &init).await?;
+    let json: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|_| UpstreamError::Unavailable(format!("the token endpoint answered {status} without JSON")))?;
+    if status != 200 {
+        let err = json.get("error").and_then(|v| v.as_str()).unwrap_or("unknown_error");
+        return Err(UpstreamError::Refused(format!("token endpoint: {err}")));
+    }
+    let id_token = json
+        .get("id_token")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| UpstreamError::InvalidIdToken("the token response has no id_token (is the openid scope enabled?)".into()))?;
+    Ok(TokenSet {
+        id_token: id_token.to_owned(),
+        refresh_token: json.get("refresh_token").and_then(|v| v.as_str()).map(str::to_owned),
+    })
+}
+
+/// Validates an id_token completely: structure and algorithm allowlist, the signing key from the
+/// JWKS by `kid` (refetched once when unknown), the signature, then `iss`, `aud`, `exp`, `nbf`,
+/// `iat` and `nonce`.
+pub async fn verify_id_token(config: &Config, ep: &Endpoints, token: &str, nonce: &str) -> Result<Identity, UpstreamError> {
+    let jwt = id_token::parse(token).map_err(|e| UpstreamError::InvalidIdToken(format!("{e:?}")))?;
+    let key = match select_key(ep, &jwt.kid, jwt.alg, false).await {
+        Err(jwks::JwksError::UnknownKid) => select_key(ep, &jwt.kid, jwt.alg, true).await,
+        other => other,
+    }
+    .map_err(|e| UpstreamError::InvalidIdToken(format!("signing key: {e:?}")))?;
+    let alg = match jwt.alg {
+        Alg::Rs256 => JwsAlg::Rs256,
+        Alg::Es256 => JwsAlg::Es256,
+    };
+    let ok = webcrypto::verify(alg, &key.to_jwk().to_string(), jwt.signing_input(), jwt.signature())
+        .await
+        .map_err(UpstreamError::InvalidIdToken)?;
+    if !ok {
+        return Err(UpstreamError::InvalidIdToken("the signature does not verify".into()));
+    }
+    let expected = Expected {
+        issuer: &config.upstream.issuer,
+        audience: &config.upstream.client_id,
+        nonce: Some(nonce),
+        now: (now_ms() / 1000.0) as i64,
+        skew: id_token::DEFAULT_SKEW,
+    };
+    id_token::validate_claims(&jwt, &expected).map_err(|e| UpstreamError::InvalidIdToken(format!("{e:?}")))
+}
+
+/// Looks `kid` up in the cached JWKS, fetching it when absent, stale or `refresh` is set.
+async fn select_key(ep: &Endpoints, kid: &str, alg: Alg, refresh: bool) -> Result<jwks::VerifyKey, jwks::JwksError> {
+    let cached = JWKS.with(|j| j.borrow().as_ref().filter(|(_, at)| now_ms() - at < JWKS_TTL_MS).map(|(b, _)| b.clone()));
+    let doc = match cached {
+        Some(b) if !refresh => b,
+        _ => {
+            let (status, body) = get(&ep.jwks).await.map_err(|_| jwks::JwksError::Malformed)?;
+            if status != 200 {
+                return Err(jwks::JwksError::Malformed);
+            }
+            JWKS.with(|j| *j.borrow_mut() = Some((body.clone(), now_ms())));
+            body
+        }
+    };
+    jwks::select(&doc, kid, alg)
+}
+
+async fn get(url: &str) -> Result<(u16, Vec<u8>), UpstreamError> {
+    let headers = Headers::new();
+    let _ = headers.set("Accept", "application/json");
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    send(url, &init).await
+}
+
+/// One upstream request with a timeout and a size bound.
+async fn send(url: &str, init: &RequestInit) -> Result<(u16, Vec<u8>), UpstreamError> {
+    let req = Request::new_with_init(url, init).map_err(|e| UpstreamError::Unavailable(e.to_string()))?;
+    let fetch = Box::pin(async move {
+        let mut resp = Fetch::Request(req).send().await?;
+        let status = resp.status_code();
+        let body = resp.bytes().await?;
+        Ok::<_, worker::Error>((status, body))
+    });
+    let timeout = Box::pin(Delay::from(TIMEOUT));
+    match select(fetch, timeout).await {
+        Either::Left((Ok((status, body)), _)) if body.len() <= MAX_DOC => Ok((status, body)),
+        Either::Left((Ok(_), _)) => Err(UpstreamError::Unavailable(format!("{url} answered a document over {MAX_DOC} bytes"))),
+        Either::Left((Err(e), _)) => Err(UpstreamError::Unavailable(format!("{url}: {e}"))),
+        Either::Right(_) => Err(UpstreamError::Unavailable(format!("{url} did not answer within {}s", TIMEOUT.as_secs()))),
+    }
+}
