@@ -10,9 +10,6 @@ use crate::routes::Ctx;
 /// The Durable Object namespace binding for the client registry (see `wrangler.toml`).
 pub const CLIENT_REGISTRY: &str = "CLIENT_REGISTRY";
 
-/// Registrations allowed per source address per hour.
-pub const REGISTRATIONS_PER_HOUR: u32 = 20;
-
 fn shard(client_id: &str) -> String {
     let prefix: String = client_id.chars().take(2).collect();
     format!("clients:{prefix}")
@@ -55,7 +52,8 @@ pub async fn put(ctx: &Ctx, record: &ClientRecord) -> Result<()> {
 pub async fn allow_registration(ctx: &Ctx, source: &str) -> Result<std::result::Result<(), u32>> {
     let key: String = source.chars().filter(|c| c.is_ascii_hexdigit() || *c == '.' || *c == ':').take(64).collect();
     let object = format!("limits:{}", key.chars().take(4).collect::<String>());
-    let path = format!("/limit/register-{key}?max={REGISTRATIONS_PER_HOUR}&window=3600");
+    let max = ctx.config.registrations_per_hour;
+    let path = format!("/limit/register-{key}?max={max}&window=3600");
     let mut resp = call(ctx, &object, Method::Post, &path, None, Headers::new()).await?;
     let v: serde_json::Value = resp.json().await.unwrap_or_default();
     if v.get("allowed").and_then(|a| a.as_bool()) == Some(false) {

@@ -42,6 +42,9 @@ pub struct Config {
     pub dev_mode: bool,
     /// Token lifetimes in seconds (`AUTH_CODE_TTL`, `ACCESS_TOKEN_TTL`, `REFRESH_TOKEN_TTL`).
     pub lifetimes: Lifetimes,
+    /// Dynamic client registrations allowed per source address per hour
+    /// (`REGISTRATIONS_PER_HOUR`, default 20).
+    pub registrations_per_hour: u32,
 }
 
 /// Token lifetimes in seconds.
@@ -176,7 +179,7 @@ impl Config {
                 None => Ok(default),
                 Some(v) => match v.parse::<i64>() {
                     Ok(n) if (min..=max).contains(&n) => Ok(n),
-                    _ => Err(err(name, format!("must be a number of seconds from {min} to {max}, got {v:?}"))),
+                    _ => Err(err(name, format!("must be a whole number from {min} to {max}, got {v:?}"))),
                 },
             }
         };
@@ -186,11 +189,14 @@ impl Config {
             refresh: seconds("REFRESH_TOKEN_TTL", 30 * 86_400, 3600, 365 * 86_400)?,
         };
 
+        let registrations_per_hour = seconds("REGISTRATIONS_PER_HOUR", 20, 1, 1_000_000)? as u32;
+
         Ok(Config {
             upstream: Upstream { issuer, client_id, client_secret, endpoints },
             cookie_key: cookie_key.into_bytes(),
             dev_mode,
             lifetimes,
+            registrations_per_hour,
         })
     }
 }
