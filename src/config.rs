@@ -31,10 +31,36 @@ pub struct Upstream {
     pub endpoints: UpstreamEndpoints,
 }
 
+/// The Cloudflare Access self-hosted application this Worker sits behind (`AUTH_MODE=access`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessApp {
+    /// `https://<team>.cloudflareaccess.com`: the `iss` of Access JWTs; certs live under it.
+    pub team_domain: String,
+    /// The application's audience (AUD) tag.
+    pub aud: String,
+}
+
+impl AccessApp {
+    /// Where Access publishes the team's signing keys.
+    pub fn certs_url(&self) -> String {
+        format!("{}/cdn-cgi/access/certs", self.team_domain)
+    }
+}
+
+/// How `/mcp` callers are authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    /// This Worker is the OAuth 2.1 authorization server; logins go to the upstream provider.
+    OAuth(Upstream),
+    /// Behind a Cloudflare Access self-hosted application: the identity comes from the
+    /// `Cf-Access-Jwt-Assertion` header, validated against the team's certs; no OAuth here.
+    Access(AccessApp),
+}
+
 /// Validated settings.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Config {
-    pub upstream: Upstream,
+    pub auth: AuthMode,
     /// Key material for signing and encrypting cookies (`COOKIE_ENCRYPTION_KEY`).
     pub cookie_key: Vec<u8>,
     /// `DEV_MODE=1`: serves the `/_dev/` diagnostics used by the local tests and benchmarks
@@ -58,11 +84,12 @@ pub struct Lifetimes {
 impl fmt::Debug for Config {
     // Never print secrets, even in a debug log.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("issuer", &self.upstream.issuer)
-            .field("client_id", &self.upstream.client_id)
-            .field("endpoints", &self.upstream.endpoints)
-            .field("dev_mode", &self.dev_mode)
+        let mut d = f.debug_struct("Config");
+        match &self.auth {
+            AuthMode::OAuth(up) => d.field("issuer", &up.issuer).field("client_id", &up.client_id).field("endpoints", &up.endpoints),
+            AuthMode::Access(app) => d.field("access_app", app),
+        };
+        d.field("dev_mode", &self.dev_mode)
             .finish_non_exhaustive()
     }
 }
@@ -94,79 +121,36 @@ impl Config {
             read(name).ok_or_else(|| err(name, "is not set (see .dev.vars.example and the README)"))
         };
 
-        let client_id = required("ACCESS_CLIENT_ID")?;
-        let client_secret = required("ACCESS_CLIENT_SECRET")?;
-
-        let explicit = [
-            ("ACCESS_AUTHORIZATION_URL", read("ACCESS_AUTHORIZATION_URL")),
-            ("ACCESS_TOKEN_URL", read("ACCESS_TOKEN_URL")),
-            ("ACCESS_JWKS_URL", read("ACCESS_JWKS_URL")),
-        ];
-        for (name, value) in &explicit {
-            if let Some(v) = value {
-                check_endpoint_url(name, v)?;
-            }
-        }
-        let issuer = read("ACCESS_ISSUER");
-        if let Some(iss) = &issuer {
-            check_endpoint_url("ACCESS_ISSUER", iss)?;
-        }
-
-        let (issuer, endpoints) = match explicit {
-            [(_, Some(a)), (_, Some(t)), (_, Some(j))] => {
-                let issuer = match issuer {
-                    Some(iss) => iss,
-                    // Access for SaaS: the issuer is the authorization URL without `/authorization`.
-                    None => a.strip_suffix("/authorization").map(str::to_owned).ok_or_else(|| {
-                        err(
-                            "ACCESS_ISSUER",
-                            "is not set and cannot be derived from ACCESS_AUTHORIZATION_URL \
-                             (which does not end in /authorization); set it to the id_token `iss`",
-                        )
-                    })?,
-                };
-                let endpoints = UpstreamEndpoints::Explicit {
-                    authorization_url: a,
-                    token_url: t,
-                    jwks_url: j,
-                };
-                (issuer, endpoints)
-            }
-            [(_, None), (_, None), (_, None)] => match issuer {
-                Some(iss) => (iss, UpstreamEndpoints::Discovery),
-                None => {
+        let auth = match read("AUTH_MODE").as_deref() {
+            None | Some("oauth") => AuthMode::OAuth(upstream_from(&read, &required)?),
+            Some("access") => {
+                let team_domain = required("ACCESS_TEAM_DOMAIN")?;
+                check_endpoint_url("ACCESS_TEAM_DOMAIN", &team_domain)?;
+                let team_domain = team_domain.trim_end_matches('/').to_owned();
+                if team_domain.matches('/').count() > 2 {
                     return Err(err(
-                        "ACCESS_ISSUER",
-                        "is not set: set it (OIDC discovery) or all of ACCESS_AUTHORIZATION_URL, \
-                         ACCESS_TOKEN_URL and ACCESS_JWKS_URL",
-                    ))
+                        "ACCESS_TEAM_DOMAIN",
+                        "must be the team's origin only, e.g. https://<team>.cloudflareaccess.com",
+                    ));
                 }
-            },
-            partial => {
-                let missing = partial
-                    .iter()
-                    .find(|(_, v)| v.is_none())
-                    .map(|(n, _)| *n)
-                    .unwrap_or("ACCESS_AUTHORIZATION_URL");
-                return Err(err(
-                    match missing {
-                        "ACCESS_TOKEN_URL" => "ACCESS_TOKEN_URL",
-                        "ACCESS_JWKS_URL" => "ACCESS_JWKS_URL",
-                        _ => "ACCESS_AUTHORIZATION_URL",
-                    },
-                    "is not set while the other explicit endpoint URLs are: set all three, or none \
-                     and ACCESS_ISSUER",
-                ));
+                let aud = required("ACCESS_AUD")?;
+                AuthMode::Access(AccessApp { team_domain, aud })
             }
+            Some(other) => return Err(err("AUTH_MODE", format!("must be oauth or access, got {other:?}"))),
         };
 
-        let cookie_key = required("COOKIE_ENCRYPTION_KEY")?;
-        if cookie_key.len() < 32 {
-            return Err(err(
-                "COOKIE_ENCRYPTION_KEY",
-                "is too short: use at least 32 characters (e.g. `openssl rand -hex 32`)",
-            ));
-        }
+        // Only the OAuth mode sets cookies (consent, login); behind Access the key is not needed.
+        let cookie_key = match (&auth, read("COOKIE_ENCRYPTION_KEY")) {
+            (AuthMode::Access(_), None) => String::new(),
+            (_, None) => return Err(err("COOKIE_ENCRYPTION_KEY", "is not set (see .dev.vars.example and the README)")),
+            (_, Some(k)) if k.len() < 32 => {
+                return Err(err(
+                    "COOKIE_ENCRYPTION_KEY",
+                    "is too short: use at least 32 characters (e.g. `openssl rand -hex 32`)",
+                ))
+            }
+            (_, Some(k)) => k,
+        };
 
         let dev_mode = match read("DEV_MODE").as_deref() {
             None | Some("0") | Some("false") => false,
@@ -192,13 +176,86 @@ impl Config {
         let registrations_per_hour = seconds("REGISTRATIONS_PER_HOUR", 20, 1, 1_000_000)? as u32;
 
         Ok(Config {
-            upstream: Upstream { issuer, client_id, client_secret, endpoints },
+            auth,
             cookie_key: cookie_key.into_bytes(),
             dev_mode,
             lifetimes,
             registrations_per_hour,
         })
     }
+}
+
+/// The upstream OpenID Provider settings (`AUTH_MODE=oauth`, the default).
+fn upstream_from(
+    read: &dyn Fn(&str) -> Option<String>,
+    required: &dyn Fn(&'static str) -> Result<String, ConfigError>,
+) -> Result<Upstream, ConfigError> {
+    let client_id = required("ACCESS_CLIENT_ID")?;
+    let client_secret = required("ACCESS_CLIENT_SECRET")?;
+
+    let explicit = [
+        ("ACCESS_AUTHORIZATION_URL", read("ACCESS_AUTHORIZATION_URL")),
+        ("ACCESS_TOKEN_URL", read("ACCESS_TOKEN_URL")),
+        ("ACCESS_JWKS_URL", read("ACCESS_JWKS_URL")),
+    ];
+    for (name, value) in &explicit {
+        if let Some(v) = value {
+            check_endpoint_url(name, v)?;
+        }
+    }
+    let issuer = read("ACCESS_ISSUER");
+    if let Some(iss) = &issuer {
+        check_endpoint_url("ACCESS_ISSUER", iss)?;
+    }
+
+    let (issuer, endpoints) = match explicit {
+        [(_, Some(a)), (_, Some(t)), (_, Some(j))] => {
+            let issuer = match issuer {
+                Some(iss) => iss,
+                // Access for SaaS: the issuer is the authorization URL without `/authorization`.
+                None => a.strip_suffix("/authorization").map(str::to_owned).ok_or_else(|| {
+                    err(
+                        "ACCESS_ISSUER",
+                        "is not set and cannot be derived from ACCESS_AUTHORIZATION_URL \
+                         (which does not end in /authorization); set it to the id_token `iss`",
+                    )
+                })?,
+            };
+            let endpoints = UpstreamEndpoints::Explicit {
+                authorization_url: a,
+                token_url: t,
+                jwks_url: j,
+            };
+            (issuer, endpoints)
+        }
+        [(_, None), (_, None), (_, None)] => match issuer {
+            Some(iss) => (iss, UpstreamEndpoints::Discovery),
+            None => {
+                return Err(err(
+                    "ACCESS_ISSUER",
+                    "is not set: set it (OIDC discovery) or all of ACCESS_AUTHORIZATION_URL, \
+                     ACCESS_TOKEN_URL and ACCESS_JWKS_URL",
+                ))
+            }
+        },
+        partial => {
+            let missing = partial
+                .iter()
+                .find(|(_, v)| v.is_none())
+                .map(|(n, _)| *n)
+                .unwrap_or("ACCESS_AUTHORIZATION_URL");
+            return Err(err(
+                match missing {
+                    "ACCESS_TOKEN_URL" => "ACCESS_TOKEN_URL",
+                    "ACCESS_JWKS_URL" => "ACCESS_JWKS_URL",
+                    _ => "ACCESS_AUTHORIZATION_URL",
+                },
+                "is not set while the other explicit endpoint URLs are: set all three, or none \
+                 and ACCESS_ISSUER",
+            ));
+        }
+    };
+    Ok(Upstream { issuer, client_id, client_secret, endpoints })
 }
 
 /// An upstream URL must be `https`, or `http` on a loopback host (local development).
@@ -231,118 +288,5 @@ fn check_endpoint_url(name: &'static str, url: &str) -> Result<(), ConfigError> 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        move |k| map.get(k).cloned()
-    }
-
-    const BASE: &[(&str, &str)] = &[
-        ("ACCESS_CLIENT_ID", "cid"),
-        ("ACCESS_CLIENT_SECRET", "secret"),
-        ("COOKIE_ENCRYPTION_KEY", "0123456789abcdef0123456789abcdef"),
-    ];
-
-    fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
-        BASE.iter().chain(extra).copied().collect()
-    }
-
-    #[test]
-    fn issuer_alone_selects_discovery() {
-        let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://idp.example")]))).unwrap();
-        assert_eq!(c.upstream.issuer, "https://idp.example");
-        assert_eq!(c.upstream.endpoints, UpstreamEndpoints::Discovery);
-        assert!(!c.dev_mode);
-    }
-
-    #[test]
-    fn access_demo_names_derive_the_issuer_from_the_authorization_url() {
-        let base = "https://team.cloudflareaccess.com/cdn-cgi/access/sso/oidc/abc";
-        let a = format!("{base}/authorization");
-        let t = format!("{base}/token");
-        let j = format!("{base}/jwks");
-        let pairs: Vec<(&str, &str)> = BASE
-            .iter()
-            .copied()
-            .chain([
-                ("ACCESS_AUTHORIZATION_URL", a.as_str()),
-                ("ACCESS_TOKEN_URL", t.as_str()),
-                ("ACCESS_JWKS_URL", j.as_str()),
-            ])
-            .collect();
-        let c = Config::from_lookup(lookup(&pairs)).unwrap();
-        assert_eq!(c.upstream.issuer, base);
-        assert!(matches!(c.upstream.endpoints, UpstreamEndpoints::Explicit { .. }));
-    }
-
-    #[test]
-    fn missing_setting_is_named() {
-        let e = Config::from_lookup(lookup(&[("ACCESS_CLIENT_ID", "x")])).unwrap_err();
-        assert_eq!(e.setting, "ACCESS_CLIENT_SECRET");
-        assert!(e.to_string().contains("ACCESS_CLIENT_SECRET"));
-        let e = Config::from_lookup(lookup(BASE)).unwrap_err();
-        assert_eq!(e.setting, "ACCESS_ISSUER");
-    }
-
-    #[test]
-    fn partial_explicit_endpoints_name_the_missing_one() {
-        let e = Config::from_lookup(lookup(&with(&[
-            ("ACCESS_AUTHORIZATION_URL", "https://a.example/authorization"),
-            ("ACCESS_TOKEN_URL", "https://a.example/token"),
-        ])))
-        .unwrap_err();
-        assert_eq!(e.setting, "ACCESS_JWKS_URL");
-    }
-
-    #[test]
-    fn plain_http_is_refused_except_on_loopback() {
-        let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "http://idp.example")]))).unwrap_err();
-        assert_eq!(e.setting, "ACCESS_ISSUER");
-        for ok in ["http://127.0.0.1:9000", "http://localhost:1/x", "http://[::1]:8/"] {
-            let pairs = with(&[]).into_iter().chain([("ACCESS_ISSUER", ok)]).collect::<Vec<_>>();
-            assert!(Config::from_lookup(lookup(&pairs)).is_ok(), "{ok}");
-        }
-        for bad in ["javascript:alert(1)", "https://", "https:///x", "https://a b", "https://a#f"] {
-            let pairs = with(&[]).into_iter().chain([("ACCESS_ISSUER", bad)]).collect::<Vec<_>>();
-            assert!(Config::from_lookup(lookup(&pairs)).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn short_cookie_key_and_bad_dev_mode_are_refused() {
-        let e = Config::from_lookup(lookup(&[
-            ("ACCESS_CLIENT_ID", "c"),
-            ("ACCESS_CLIENT_SECRET", "s"),
-            ("ACCESS_ISSUER", "https://i.example"),
-            ("COOKIE_ENCRYPTION_KEY", "short"),
-        ]))
-        .unwrap_err();
-        assert_eq!(e.setting, "COOKIE_ENCRYPTION_KEY");
-        let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("DEV_MODE", "yes")])))
-            .unwrap_err();
-        assert_eq!(e.setting, "DEV_MODE");
-    }
-
-    #[test]
-    fn lifetimes_default_and_are_bounded() {
-        let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example")]))).unwrap();
-        assert_eq!(c.lifetimes, Lifetimes { code: 600, access: 3600, refresh: 30 * 86_400 });
-        let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("ACCESS_TOKEN_TTL", "5")])))
-            .unwrap_err();
-        assert_eq!(e.setting, "ACCESS_TOKEN_TTL");
-        let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("REFRESH_TOKEN_TTL", "x")])))
-            .unwrap_err();
-        assert_eq!(e.setting, "REFRESH_TOKEN_TTL");
-    }
-
-    #[test]
-    fn debug_output_hides_secrets() {
-        let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example")]))).unwrap();
-        let shown = format!("{c:?}");
-        assert!(!shown.contains("secret") && !shown.contains("0123456789abcdef"), "{shown}");
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
-use crate::config::{Config, ConfigError};
+use crate::config::{AuthMode, Config, ConfigError};
 use crate::http;
 use crate::oauth::metadata::well_known;
 use crate::routes::{self, Ctx};
@@ -41,16 +41,22 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     };
     let ctx = Ctx::new(&req, env, config)?;
     let path = req.path();
-    if let Some(which) = well_known(&path) {
-        return routes::metadata::handle(&req, &ctx, which);
+    let config = ctx.config.clone();
+    if let AuthMode::OAuth(up) = &config.auth {
+        if let Some(which) = well_known(&path) {
+            return routes::metadata::handle(&req, &ctx, which);
+        }
+        match (req.method(), path.as_str()) {
+            (_, "/register") => return routes::register::handle(req, &ctx).await,
+            (_, "/authorize") => return routes::authorize::handle(req, &ctx, up).await,
+            (Method::Get, "/callback") => return routes::callback::handle(req, &ctx, up).await,
+            (_, "/token") => return routes::token::token(req, &ctx, up).await,
+            (_, "/revoke") => return routes::token::revoke(req, &ctx).await,
+            _ => {}
+        }
     }
     match (req.method(), path.as_str()) {
         (_, "/mcp") => routes::mcp::handle(req, &ctx).await,
-        (_, "/register") => routes::register::handle(req, &ctx).await,
-        (_, "/authorize") => routes::authorize::handle(req, &ctx).await,
-        (Method::Get, "/callback") => routes::callback::handle(req, &ctx).await,
-        (_, "/token") => routes::token::token(req, &ctx).await,
-        (_, "/revoke") => routes::token::revoke(req, &ctx).await,
         (Method::Get, "/") => home(&ctx),
         (_, p) if p.starts_with("/_dev/") && ctx.config.dev_mode && ctx.is_loopback() => {
             routes::dev::handle(req, &ctx, p).await

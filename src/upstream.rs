@@ -10,7 +10,7 @@ use base64::Engine as _;
 use futures::future::{select, Either};
 use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
 
-use crate::config::{Config, UpstreamEndpoints};
+use crate::config::{Upstream, UpstreamEndpoints};
 use crate::oauth::id_token::{self, Alg, Expected, Identity};
 use crate::oauth::{form, jwks};
 use crate::webcrypto::{self, JwsAlg};
@@ -63,7 +63,8 @@ pub struct TokenSet {
 
 thread_local! {
     static DISCOVERY: RefCell<Option<(Endpoints, f64)>> = const { RefCell::new(None) };
-    static JWKS: RefCell<Option<(Vec<u8>, f64)>> = const { RefCell::new(None) };
+    /// JWKS documents by URL (the upstream provider's, or an Access team's certs).
+    static JWKS: RefCell<Vec<(String, Vec<u8>, f64)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn now_ms() -> f64 {
@@ -71,8 +72,8 @@ fn now_ms() -> f64 {
 }
 
 /// The provider's endpoints, from configuration or (cached) discovery.
-pub async fn endpoints(config: &Config) -> Result<Endpoints, UpstreamError> {
-    if let UpstreamEndpoints::Explicit { authorization_url, token_url, jwks_url } = &config.upstream.endpoints {
+pub async fn endpoints(up: &Upstream) -> Result<Endpoints, UpstreamError> {
+    if let UpstreamEndpoints::Explicit { authorization_url, token_url, jwks_url } = &up.endpoints {
         return Ok(Endpoints {
             authorization: authorization_url.clone(),
             token: token_url.clone(),
@@ -83,7 +84,7 @@ pub async fn endpoints(config: &Config) -> Result<Endpoints, UpstreamError> {
     if let Some(e) = DISCOVERY.with(|d| d.borrow().as_ref().filter(|(_, at)| now_ms() - at < DISCOVERY_TTL_MS).map(|(e, _)| e.clone())) {
         return Ok(e);
     }
-    let issuer = config.upstream.issuer.trim_end_matches('/');
+    let issuer = up.issuer.trim_end_matches('/');
     let url = format!("{issuer}/.well-known/openid-configuration");
     let (status, body) = get(&url).await?;
     if status != 200 {
@@ -92,11 +93,11 @@ pub async fn endpoints(config: &Config) -> Result<Endpoints, UpstreamError> {
     let doc: serde_json::Value =
         serde_json::from_slice(&body).map_err(|_| UpstreamError::Unavailable("discovery is not JSON".into()))?;
     let s = |k: &str| doc.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    if s("issuer").as_deref() != Some(config.upstream.issuer.as_str()) {
+    if s("issuer").as_deref() != Some(up.issuer.as_str()) {
         return Err(UpstreamError::Unavailable(format!(
             "discovery names issuer {:?}, expected {:?} (ACCESS_ISSUER)",
             s("issuer").unwrap_or_default(),
-            config.upstream.issuer
+            up.issuer
         )));
     }
     let methods: Vec<&str> = doc
@@ -119,13 +120,12 @@ pub async fn endpoints(config: &Config) -> Result<Endpoints, UpstreamError> {
 
 /// Exchanges the upstream authorization code (with our PKCE verifier) at the token endpoint.
 pub async fn exchange_code(
-    config: &Config,
+    up: &Upstream,
     ep: &Endpoints,
     code: &str,
     verifier: &str,
     redirect_uri: &str,
 ) -> Result<TokenSet, UpstreamError> {
-    let up = &config.upstream;
     let mut pairs = vec![
         ("grant_type", "authorization_code"),
         ("code", code),
@@ -164,10 +164,16 @@ pub async fn exchange_code(
 /// Validates an id_token completely: structure and algorithm allowlist, the signing key from the
 /// JWKS by `kid` (refetched once when unknown), the signature, then `iss`, `aud`, `exp`, `nbf`,
 /// `iat` and `nonce`.
-pub async fn verify_id_token(config: &Config, ep: &Endpoints, token: &str, nonce: &str) -> Result<Identity, UpstreamError> {
+pub async fn verify_id_token(up: &Upstream, ep: &Endpoints, token: &str, nonce: &str) -> Result<Identity, UpstreamError> {
+    verify_jwt(&ep.jwks, token, &up.issuer, &up.client_id, Some(nonce)).await
+}
+
+/// Validates a JWT signed by a key from the JWKS at `jwks_url` and checks its claims (`nonce` only
+/// when given: id_tokens carry one, Access application tokens do not).
+pub async fn verify_jwt(jwks_url: &str, token: &str, issuer: &str, audience: &str, nonce: Option<&str>) -> Result<Identity, UpstreamError> {
     let jwt = id_token::parse(token).map_err(|e| UpstreamError::InvalidIdToken(format!("{e:?}")))?;
-    let key = match select_key(ep, &jwt.kid, jwt.alg, false).await {
-        Err(jwks::JwksError::UnknownKid) => select_key(ep, &jwt.kid, jwt.alg, true).await,
+    let key = match select_key(jwks_url, &jwt.kid, jwt.alg, false).await {
+        Err(jwks::JwksError::UnknownKid) => select_key(jwks_url, &jwt.kid, jwt.alg, true).await,
         other => other,
     }
     .map_err(|e| UpstreamError::InvalidIdToken(format!("signing key: {e:?}")))?;
@@ -182,9 +188,9 @@ pub async fn verify_id_token(config: &Config, ep: &Endpoints, token: &str, nonce
         return Err(UpstreamError::InvalidIdToken("the signature does not verify".into()));
     }
     let expected = Expected {
-        issuer: &config.upstream.issuer,
-        audience: &config.upstream.client_id,
-        nonce: Some(nonce),
+        issuer,
+        audience,
+        nonce,
         now: (now_ms() / 1000.0) as i64,
         skew: id_token::DEFAULT_SKEW,
     };
@@ -192,16 +198,22 @@ pub async fn verify_id_token(config: &Config, ep: &Endpoints, token: &str, nonce
 }
 
 /// Looks `kid` up in the cached JWKS, fetching it when absent, stale or `refresh` is set.
-async fn select_key(ep: &Endpoints, kid: &str, alg: Alg, refresh: bool) -> Result<jwks::VerifyKey, jwks::JwksError> {
-    let cached = JWKS.with(|j| j.borrow().as_ref().filter(|(_, at)| now_ms() - at < JWKS_TTL_MS).map(|(b, _)| b.clone()));
+async fn select_key(url: &str, kid: &str, alg: Alg, refresh: bool) -> Result<jwks::VerifyKey, jwks::JwksError> {
+    let cached = JWKS.with(|j| {
+        j.borrow().iter().find(|(u, _, at)| u == url && now_ms() - at < JWKS_TTL_MS).map(|(_, b, _)| b.clone())
+    });
     let doc = match cached {
         Some(b) if !refresh => b,
         _ => {
-            let (status, body) = get(&ep.jwks).await.map_err(|_| jwks::JwksError::Malformed)?;
+            let (status, body) = get(url).await.map_err(|_| jwks::JwksError::Malformed)?;
             if status != 200 {
                 return Err(jwks::JwksError::Malformed);
             }
-            JWKS.with(|j| *j.borrow_mut() = Some((body.clone(), now_ms())));
+            JWKS.with(|j| {
+                let mut j = j.borrow_mut();
+                j.retain(|(u, _, _)| u != url);
+                j.push((url.to_owned(), body.clone(), now_ms()));
+            });
             body
         }
     };

@@ -26,6 +26,7 @@ use crate::oauth::html::{error_page, security_headers};
 use crate::oauth::registration::ClientRecord;
 use crate::oauth::{form, pkce, redirect_uri};
 use crate::random;
+use crate::config::Upstream;
 use crate::upstream;
 
 /// How long a consent page, and an upstream login, may take.
@@ -65,10 +66,10 @@ pub fn page_error(status: u16, title: &str, message: &str) -> Result<Response> {
     http::html(status, error_page(title, message), &security_headers(&[]))
 }
 
-pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
+pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
     match req.method() {
-        worker::Method::Get => get(req, ctx).await,
-        worker::Method::Post => consent(req, ctx).await,
+        worker::Method::Get => get(req, ctx, up).await,
+        worker::Method::Post => consent(req, ctx, up).await,
         _ => page_error(405, "Method not allowed", "Use GET for authorization requests."),
     }
 }
@@ -77,7 +78,7 @@ fn authorize_config<'a>(resource: &'a str) -> AuthorizeConfig<'a> {
     AuthorizeConfig { resource, scopes_supported: SCOPES, default_scopes: SCOPES }
 }
 
-async fn get(req: Request, ctx: &Ctx) -> Result<Response> {
+async fn get(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
     let query = req.url()?.query().unwrap_or("").to_owned();
     let q = match authorize::parse_query(&query) {
         Ok(q) => q,
@@ -102,12 +103,12 @@ async fn get(req: Request, ctx: &Ctx) -> Result<Response> {
 
     let cookie_header = req.headers().get("Cookie")?.unwrap_or_default();
     if remembered(ctx, &cookie_header, &client) {
-        return start_upstream(ctx, request, Vec::new()).await;
+        return start_upstream(ctx, up, request, Vec::new()).await;
     }
-    consent_page(ctx, &client, &request).await
+    consent_page(ctx, up, &client, &request).await
 }
 
-async fn consent_page(ctx: &Ctx, client: &ClientRecord, request: &AuthorizeRequest) -> Result<Response> {
+async fn consent_page(ctx: &Ctx, up: &Upstream, client: &ClientRecord, request: &AuthorizeRequest) -> Result<Response> {
     let now = random::now_secs();
     let key = &ctx.config.cookie_key;
     let consent_value = cookies::seal(&derive_key(key, "consent"), CONSENT_COOKIE, &random::array::<16>(), now + FLOW_TTL);
@@ -126,7 +127,7 @@ async fn consent_page(ctx: &Ctx, client: &ClientRecord, request: &AuthorizeReque
         request_blob: &blob,
     });
     let mut sources: Vec<String> = redirect_uri::csp_source(&request.redirect_uri).into_iter().collect();
-    if let Ok(ep) = upstream::endpoints(&ctx.config).await {
+    if let Ok(ep) = upstream::endpoints(up).await {
         sources.extend(origin_of(&ep.authorization));
     }
     let mut resp = http::html(200, html, &security_headers(&sources))?;
@@ -136,7 +137,7 @@ async fn consent_page(ctx: &Ctx, client: &ClientRecord, request: &AuthorizeReque
     Ok(resp)
 }
 
-async fn consent(mut req: Request, ctx: &Ctx) -> Result<Response> {
+async fn consent(mut req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
     let now = random::now_secs();
     let key = &ctx.config.cookie_key;
     if let Some(origin) = req.headers().get("Origin")? {
@@ -179,7 +180,7 @@ async fn consent(mut req: Request, ctx: &Ctx) -> Result<Response> {
     match f.get(FIELD_DECISION) {
         Some("approve") => {
             let approved = remember(ctx, &cookie_header, &client);
-            start_upstream(ctx, request, vec![clear_consent, approved]).await
+            start_upstream(ctx, up, request, vec![clear_consent, approved]).await
         }
         Some("deny") => {
             let e = OAuthError::new(ErrorCode::AccessDenied, "the user denied the request");
@@ -192,8 +193,8 @@ async fn consent(mut req: Request, ctx: &Ctx) -> Result<Response> {
 
 /// Sends the browser to the upstream provider with fresh state, nonce and PKCE, remembered in an
 /// encrypted cookie bound to this browser.
-async fn start_upstream(ctx: &Ctx, request: AuthorizeRequest, mut cookies_out: Vec<String>) -> Result<Response> {
-    let ep = match upstream::endpoints(&ctx.config).await {
+async fn start_upstream(ctx: &Ctx, up: &Upstream, request: AuthorizeRequest, mut cookies_out: Vec<String>) -> Result<Response> {
+    let ep = match upstream::endpoints(up).await {
         Ok(ep) => ep,
         Err(e) => return page_error(502, "The login service is unavailable", &format!("{e}. Try again in a moment.")),
     };
@@ -210,7 +211,7 @@ async fn start_upstream(ctx: &Ctx, request: AuthorizeRequest, mut cookies_out: V
     let callback = format!("{}/callback", ctx.origin);
     let params = [
         ("response_type", "code"),
-        ("client_id", ctx.config.upstream.client_id.as_str()),
+        ("client_id", up.client_id.as_str()),
         ("redirect_uri", callback.as_str()),
         ("scope", "openid email profile groups"),
         ("state", state.as_str()),

@@ -15,9 +15,10 @@ use crate::oauth::cookies;
 use crate::oauth::errors::{ErrorCode, OAuthError};
 use crate::oauth::form;
 use crate::random;
+use crate::config::Upstream;
 use crate::upstream::{self, UpstreamError};
 
-pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
+pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
     let query = req.url()?.query().unwrap_or("").to_owned();
     let Ok(q) = form::parse(query.as_bytes(), 16 * 1024) else {
         return page_error(400, "Bad request", "The login response could not be read.");
@@ -54,7 +55,7 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
     };
 
     let callback = format!("{}/callback", ctx.origin);
-    let identity = match login_upstream(ctx, code, &login, &callback).await {
+    let identity = match login_upstream(up, code, &login, &callback).await {
         Ok(id) => id,
         Err(e) => {
             worker::console_warn!("upstream login failed: {e}");
@@ -96,12 +97,12 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
 type LoginResult = std::result::Result<(UserIdentity, Option<String>), UpstreamError>;
 
 /// Exchanges the code and validates the id_token; returns the identity and any upstream refresh token.
-async fn login_upstream(ctx: &Ctx, code: &str, login: &LoginState, callback: &str) -> LoginResult {
-    let ep = upstream::endpoints(&ctx.config).await?;
-    let tokens = upstream::exchange_code(&ctx.config, &ep, code, &login.verifier, callback).await?;
-    let id = upstream::verify_id_token(&ctx.config, &ep, &tokens.id_token, &login.nonce).await?;
+async fn login_upstream(up: &Upstream, code: &str, login: &LoginState, callback: &str) -> LoginResult {
+    let ep = upstream::endpoints(up).await?;
+    let tokens = upstream::exchange_code(up, &ep, code, &login.verifier, callback).await?;
+    let id = upstream::verify_id_token(up, &ep, &tokens.id_token, &login.nonce).await?;
     let identity = UserIdentity {
-        iss: ctx.config.upstream.issuer.clone(),
+        iss: up.issuer.clone(),
         sub: id.sub,
         email: id.email,
         name: id.name,

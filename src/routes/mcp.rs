@@ -5,19 +5,29 @@
 //! MCP. The Worker owns the wire form of every authentication failure (RFC 6750 §3 challenges
 //! pointing at the RFC 9728 metadata), and strips any `x-r2mcp-*` header a client sent, so the
 //! object only ever sees the headers set here.
+//!
+//! Behind a Cloudflare Access self-hosted application (`AUTH_MODE=access`) there is no bearer
+//! token: the `Cf-Access-Jwt-Assertion` header is validated against the team's certs (`iss`, the
+//! application's `aud`, expiry, signature) and the verified identity is handed to the object.
 
 use r2_mcp_durable::grants::token;
-use r2_mcp_durable::object::{AUTH_ERROR_HEADER, BEARER_HEADER, RESOURCE_HEADER};
+use r2_mcp_durable::grants::wire::{user_key, UserIdentity};
+use r2_mcp_durable::object::{AUTH_ERROR_HEADER, BEARER_HEADER, IDENTITY_HEADER, RESOURCE_HEADER};
 use worker::{Headers, Request, RequestInit, Response, Result};
 
 use super::Ctx;
+use crate::config::{AccessApp, AuthMode};
 use crate::http;
+use crate::upstream;
 use crate::oauth::metadata::www_authenticate;
 
 /// Answers `/mcp`.
 pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
     if req.method() == worker::Method::Options {
         return http::preflight(&req);
+    }
+    if let AuthMode::Access(app) = &ctx.config.auth {
+        return behind_access(req, ctx, app).await;
     }
     let authorization = req.headers().get("Authorization")?;
     let Some(bearer) = authorization.as_deref().and_then(bearer_token) else {
@@ -28,30 +38,54 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
         return challenge(&req, ctx, Some("the access token is malformed"));
     };
     let user_key = parts.user_key.to_owned();
-    let bearer = bearer.to_owned();
+    let resp = forward(&req, ctx, &user_key, &[(BEARER_HEADER, bearer), (RESOURCE_HEADER, &ctx.resource())]).await?;
+    if resp.status_code() == 401 {
+        let why = resp.headers().get(AUTH_ERROR_HEADER)?.unwrap_or_else(|| "the access token was refused".into());
+        return challenge(&req, ctx, Some(&why));
+    }
+    http::with_cors(&req, resp)
+}
 
+/// `AUTH_MODE=access`: the identity comes from Cloudflare Access's signed assertion.
+async fn behind_access(req: Request, ctx: &Ctx, app: &AccessApp) -> Result<Response> {
+    let Some(assertion) = req.headers().get("Cf-Access-Jwt-Assertion")? else {
+        return http::json_error(401, "unauthorized", "this server only accepts requests that come through Cloudflare Access");
+    };
+    let id = match upstream::verify_jwt(&app.certs_url(), &assertion, &app.team_domain, &app.aud, None).await {
+        Ok(id) => id,
+        Err(e) => {
+            worker::console_warn!("Access assertion refused: {e}");
+            return http::json_error(403, "forbidden", "the Cloudflare Access assertion is not valid for this application");
+        }
+    };
+    let identity = UserIdentity { iss: app.team_domain.clone(), sub: id.sub, email: id.email, name: id.name, groups: id.groups };
+    let key = user_key(&identity.iss, &identity.sub);
+    let json = serde_json::to_string(&identity).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let resp = forward(&req, ctx, &key, &[(IDENTITY_HEADER, &json)]).await?;
+    http::with_cors(&req, resp)
+}
+
+/// Hands the request (body streamed, not copied) to the user's object with our own headers;
+/// every `x-r2mcp-*`, `Authorization` and `Cookie` header from the client is dropped.
+async fn forward(req: &Request, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)]) -> Result<Response> {
     let headers = Headers::new();
     for (name, value) in req.headers().entries() {
         let lower = name.to_ascii_lowercase();
-        if lower.starts_with("x-r2mcp-") || lower == "authorization" || lower == "cookie" {
+        if lower.starts_with("x-r2mcp-") || lower == "authorization" || lower == "cookie" || lower == "cf-access-jwt-assertion" {
             continue;
         }
         headers.append(&name, &value)?;
     }
-    headers.set(BEARER_HEADER, &bearer)?;
-    headers.set(RESOURCE_HEADER, &ctx.resource())?;
+    for (k, v) in ours {
+        headers.set(k, v)?;
+    }
     let mut init = RequestInit::new();
     init.with_method(req.method()).with_headers(headers);
     if let Some(body) = req.inner().body() {
         init.with_body(Some(body.into()));
     }
     let forwarded = Request::new_with_init(&req.url()?.to_string(), &init)?;
-    let resp = ctx.user_object(&user_key)?.fetch_with_request(forwarded).await?;
-    if resp.status_code() == 401 {
-        let why = resp.headers().get(AUTH_ERROR_HEADER)?.unwrap_or_else(|| "the access token was refused".into());
-        return challenge(&req, ctx, Some(&why));
-    }
-    http::with_cors(&req, resp)
+    ctx.user_object(user_key)?.fetch_with_request(forwarded).await
 }
 
 /// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1).

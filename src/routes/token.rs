@@ -14,6 +14,7 @@ use crate::oauth::errors::OAuthError;
 use crate::oauth::registration::ClientRecord;
 use crate::oauth::token_request::{self, TokenRequest};
 use crate::oauth::{client_auth, form};
+use crate::config::Upstream;
 use crate::upstream;
 
 /// Largest token or revocation request body.
@@ -48,18 +49,18 @@ async fn authenticated(req: &mut Request, ctx: &Ctx) -> Result<std::result::Resu
     }
 }
 
-pub async fn token(mut req: Request, ctx: &Ctx) -> Result<Response> {
+pub async fn token(mut req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
     if req.method() == worker::Method::Options {
         return http::preflight(&req);
     }
     let resp = match authenticated(&mut req, ctx).await? {
         Err(resp) => resp,
-        Ok((f, client)) => exchange(ctx, &f, &client).await?,
+        Ok((f, client)) => exchange(ctx, up, &f, &client).await?,
     };
     http::with_cors(&req, resp)
 }
 
-async fn exchange(ctx: &Ctx, f: &form::Form, client: &ClientRecord) -> Result<Response> {
+async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecord) -> Result<Response> {
     let resource = ctx.resource();
     let request = match token_request::parse_token_request(f, &resource) {
         Ok(r) => r,
@@ -76,14 +77,15 @@ async fn exchange(ctx: &Ctx, f: &form::Form, client: &ClientRecord) -> Result<Re
     let Some(parts) = token::parse(&presented) else {
         return oauth_error(&OAuthError::invalid_grant("the code or refresh token is not valid"), 0);
     };
-    let upstream = match (&grant, upstream::endpoints(&ctx.config).await) {
-        (TokenGrant::RefreshToken { .. }, Ok(ep)) => Some(UpstreamClient {
+    // Refreshing our grant refreshes the upstream session too (when the grant holds its token).
+    let upstream = match grant {
+        TokenGrant::RefreshToken { .. } => upstream::endpoints(up).await.ok().map(|ep| UpstreamClient {
             token_url: ep.token,
-            client_id: ctx.config.upstream.client_id.clone(),
-            client_secret: ctx.config.upstream.client_secret.clone(),
+            client_id: up.client_id.clone(),
+            client_secret: up.client_secret.clone(),
             auth_method: ep.token_auth_method.to_owned(),
         }),
-        _ => None,
+        TokenGrant::AuthorizationCode { .. } => None,
     };
     let l = ctx.config.lifetimes;
     let call = TokenCall {

@@ -28,6 +28,9 @@ use crate::schema;
 pub const BEARER_HEADER: &str = "x-r2mcp-bearer";
 /// Header carrying this server's canonical resource URL (`<origin>/mcp`).
 pub const RESOURCE_HEADER: &str = "x-r2mcp-resource";
+/// Header carrying a caller identity the Worker verified itself (`AUTH_MODE=access`: the
+/// Cloudflare Access assertion), as JSON [`UserIdentity`].
+pub const IDENTITY_HEADER: &str = "x-r2mcp-identity";
 /// Header on a 401 from this object: why the token was refused (the Worker builds the challenge).
 pub const AUTH_ERROR_HEADER: &str = "x-r2mcp-auth-error";
 
@@ -89,6 +92,19 @@ impl UserObject {
     }
 
     async fn mcp_request(&self, req: Request) -> Result<Response> {
+        if let Some(json) = req.headers().get(IDENTITY_HEADER)? {
+            let Ok(identity) = serde_json::from_str::<UserIdentity>(&json) else {
+                return Response::error("bad identity", 400);
+            };
+            let caller = McpCaller {
+                user_key: crate::grants::wire::user_key(&identity.iss, &identity.sub),
+                grant_id: "cloudflare-access".into(),
+                client_id: "cloudflare-access".into(),
+                scope: vec!["mcp".into()],
+                identity,
+            };
+            return self.mcp.serve(req, caller).await;
+        }
         let bearer = req.headers().get(BEARER_HEADER)?.unwrap_or_default();
         let resource = req.headers().get(RESOURCE_HEADER)?.unwrap_or_default();
         match grants::authenticate(&self.sql, &bearer, &resource)? {

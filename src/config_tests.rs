@@ -1,0 +1,144 @@
+//! Tests of the settings rules: each names the setting it refuses.
+
+use super::*;
+use std::collections::HashMap;
+
+fn upstream(c: &Config) -> &Upstream {
+    match &c.auth {
+        AuthMode::OAuth(up) => up,
+        AuthMode::Access(_) => panic!("expected oauth mode"),
+    }
+}
+
+fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> =
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    move |k| map.get(k).cloned()
+}
+
+const BASE: &[(&str, &str)] = &[
+    ("ACCESS_CLIENT_ID", "cid"),
+    ("ACCESS_CLIENT_SECRET", "secret"),
+    ("COOKIE_ENCRYPTION_KEY", "0123456789abcdef0123456789abcdef"),
+];
+
+fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    BASE.iter().chain(extra).copied().collect()
+}
+
+#[test]
+fn issuer_alone_selects_discovery() {
+    let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://idp.example")]))).unwrap();
+    assert_eq!(upstream(&c).issuer, "https://idp.example");
+    assert_eq!(upstream(&c).endpoints, UpstreamEndpoints::Discovery);
+    assert!(!c.dev_mode);
+}
+
+#[test]
+fn access_demo_names_derive_the_issuer_from_the_authorization_url() {
+    let base = "https://team.cloudflareaccess.com/cdn-cgi/access/sso/oidc/abc";
+    let a = format!("{base}/authorization");
+    let t = format!("{base}/token");
+    let j = format!("{base}/jwks");
+    let pairs: Vec<(&str, &str)> = BASE
+        .iter()
+        .copied()
+        .chain([
+            ("ACCESS_AUTHORIZATION_URL", a.as_str()),
+            ("ACCESS_TOKEN_URL", t.as_str()),
+            ("ACCESS_JWKS_URL", j.as_str()),
+        ])
+        .collect();
+    let c = Config::from_lookup(lookup(&pairs)).unwrap();
+    assert_eq!(upstream(&c).issuer, base);
+    assert!(matches!(upstream(&c).endpoints, UpstreamEndpoints::Explicit { .. }));
+}
+
+#[test]
+fn missing_setting_is_named() {
+    let e = Config::from_lookup(lookup(&[("ACCESS_CLIENT_ID", "x")])).unwrap_err();
+    assert_eq!(e.setting, "ACCESS_CLIENT_SECRET");
+    assert!(e.to_string().contains("ACCESS_CLIENT_SECRET"));
+    let e = Config::from_lookup(lookup(BASE)).unwrap_err();
+    assert_eq!(e.setting, "ACCESS_ISSUER");
+}
+
+#[test]
+fn partial_explicit_endpoints_name_the_missing_one() {
+    let e = Config::from_lookup(lookup(&with(&[
+        ("ACCESS_AUTHORIZATION_URL", "https://a.example/authorization"),
+        ("ACCESS_TOKEN_URL", "https://a.example/token"),
+    ])))
+    .unwrap_err();
+    assert_eq!(e.setting, "ACCESS_JWKS_URL");
+}
+
+#[test]
+fn plain_http_is_refused_except_on_loopback() {
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "http://idp.example")]))).unwrap_err();
+    assert_eq!(e.setting, "ACCESS_ISSUER");
+    for ok in ["http://127.0.0.1:9000", "http://localhost:1/x", "http://[::1]:8/"] {
+        let pairs = with(&[]).into_iter().chain([("ACCESS_ISSUER", ok)]).collect::<Vec<_>>();
+        assert!(Config::from_lookup(lookup(&pairs)).is_ok(), "{ok}");
+    }
+    for bad in ["javascript:alert(1)", "https://", "https:///x", "https://a b", "https://a#f"] {
+        let pairs = with(&[]).into_iter().chain([("ACCESS_ISSUER", bad)]).collect::<Vec<_>>();
+        assert!(Config::from_lookup(lookup(&pairs)).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn short_cookie_key_and_bad_dev_mode_are_refused() {
+    let e = Config::from_lookup(lookup(&[
+        ("ACCESS_CLIENT_ID", "c"),
+        ("ACCESS_CLIENT_SECRET", "s"),
+        ("ACCESS_ISSUER", "https://i.example"),
+        ("COOKIE_ENCRYPTION_KEY", "short"),
+    ]))
+    .unwrap_err();
+    assert_eq!(e.setting, "COOKIE_ENCRYPTION_KEY");
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("DEV_MODE", "yes")])))
+        .unwrap_err();
+    assert_eq!(e.setting, "DEV_MODE");
+}
+
+#[test]
+fn lifetimes_default_and_are_bounded() {
+    let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example")]))).unwrap();
+    assert_eq!(c.lifetimes, Lifetimes { code: 600, access: 3600, refresh: 30 * 86_400 });
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("ACCESS_TOKEN_TTL", "5")])))
+        .unwrap_err();
+    assert_eq!(e.setting, "ACCESS_TOKEN_TTL");
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("REFRESH_TOKEN_TTL", "x")])))
+        .unwrap_err();
+    assert_eq!(e.setting, "REFRESH_TOKEN_TTL");
+}
+
+#[test]
+fn debug_output_hides_secrets() {
+    let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example")]))).unwrap();
+    let shown = format!("{c:?}");
+    assert!(!shown.contains("secret") && !shown.contains("0123456789abcdef"), "{shown}");
+}
+
+#[test]
+fn access_mode_needs_team_domain_and_aud_but_no_upstream() {
+    let base = [("AUTH_MODE", "access")];
+    let e = Config::from_lookup(lookup(&base)).unwrap_err();
+    assert_eq!(e.setting, "ACCESS_TEAM_DOMAIN");
+    let with_team: Vec<_> = base.iter().copied().chain([("ACCESS_TEAM_DOMAIN", "https://team.cloudflareaccess.com/")]).collect();
+    assert_eq!(Config::from_lookup(lookup(&with_team)).unwrap_err().setting, "ACCESS_AUD");
+    let full: Vec<_> = with_team.iter().copied().chain([("ACCESS_AUD", "abc123")]).collect();
+    let c = Config::from_lookup(lookup(&full)).unwrap();
+    let AuthMode::Access(app) = &c.auth else { panic!("expected access mode") };
+    assert_eq!(app.team_domain, "https://team.cloudflareaccess.com");
+    assert_eq!(app.certs_url(), "https://team.cloudflareaccess.com/cdn-cgi/access/certs");
+    let path: Vec<_> = base.iter().copied().chain([("ACCESS_TEAM_DOMAIN", "https://t.example/x"), ("ACCESS_AUD", "a")]).collect();
+    assert_eq!(Config::from_lookup(lookup(&path)).unwrap_err().setting, "ACCESS_TEAM_DOMAIN");
+}
+
+#[test]
+fn unknown_auth_mode_is_named() {
+    let e = Config::from_lookup(lookup(&with(&[("AUTH_MODE", "magic")]))).unwrap_err();
+    assert_eq!(e.setting, "AUTH_MODE");
+}
