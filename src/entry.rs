@@ -8,6 +8,7 @@ use worker::{event, Context, Env, Method, Request, Response, Result};
 
 use crate::config::{AuthMode, Config, ConfigError};
 use crate::http;
+use crate::log;
 use crate::oauth::metadata::well_known;
 use crate::routes::{self, Ctx};
 
@@ -32,6 +33,38 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let started = worker::Date::now().as_millis();
+    let path = req.path();
+    let mut line = log::Line {
+        request_id: log::request_id(req.headers().get("cf-ray").ok().flatten()),
+        method: req.method().to_string(),
+        route: log::route_of(&path),
+        ..Default::default()
+    };
+    if path == "/mcp" {
+        line.user = req
+            .headers()
+            .get("Authorization")
+            .ok()
+            .flatten()
+            .and_then(|a| a.split_once(' ').map(|(_, t)| t.trim().chars().take(16).collect::<String>()))
+            .filter(|k| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+    let result = route(req, env, &path).await;
+    let resp = match result {
+        Ok(resp) => log::take_object_fields(resp, &mut line),
+        Err(e) => {
+            worker::console_error!("{}", serde_json::json!({ "level": "error", "request_id": line.request_id, "error": e.to_string() }));
+            http::json_error(500, "server_error", "the server could not complete the request")
+        }
+    };
+    line.status = resp.as_ref().map(|r| r.status_code()).unwrap_or(500);
+    line.duration_ms = worker::Date::now().as_millis().saturating_sub(started);
+    line.emit();
+    resp
+}
+
+async fn route(req: Request, env: Env, path: &str) -> Result<Response> {
     let config = match config(&env) {
         Ok(c) => c,
         Err(e) => {
@@ -40,7 +73,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     };
     let ctx = Ctx::new(&req, env, config)?;
-    let path = req.path();
+    let path = path.to_owned();
     let config = ctx.config.clone();
     if let AuthMode::OAuth(up) = &config.auth {
         if let Some(which) = well_known(&path) {

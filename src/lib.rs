@@ -12,6 +12,7 @@
 //! | `upstream` (wasm32) | the upstream OpenID Provider: discovery, JWKS cache, code exchange, id_token validation |
 //! | `clients` (wasm32) | registered clients and registration rate limits, in the `ClientRegistry` object |
 //! | `client_registry` (wasm32) | the exported `ClientRegistry` Durable Object class |
+//! | `log` (wasm32) | one structured JSON log line per request, nothing secret in it |
 //! | `random` (wasm32) | the runtime's CSPRNG and clock |
 //! | `webcrypto` (wasm32) | id_token signature checks with the runtime's WebCrypto |
 //! | `user_object` (wasm32) | the exported Durable Object class, a thin shell over [`r2_mcp_durable`] |
@@ -30,6 +31,8 @@ mod clients;
 mod entry;
 #[cfg(target_arch = "wasm32")]
 mod http;
+#[cfg(target_arch = "wasm32")]
+mod log;
 #[cfg(target_arch = "wasm32")]
 mod random;
 #[cfg(target_arch = "wasm32")]

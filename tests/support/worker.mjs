@@ -43,7 +43,7 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog } = {
       host: '127.0.0.1',
       port: listenPort,
       resourcePersistencePath: persistDir,
-      ...(onLog ? { handleRuntimeStdio: pipeTo(onLog) } : {}),
+      ...(onLog ? { handleStructuredLogs: ({ message }) => { for (const l of String(message).split('\n')) onLog(l); } } : {}),
     }));
 
   let mf = make(port);
@@ -66,21 +66,5 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog } = {
     async close() {
       await mf.dispose();
     },
-  };
-}
-
-function pipeTo(onLog) {
-  return (stdout, stderr) => {
-    for (const stream of [stdout, stderr]) {
-      let buf = '';
-      stream.on('data', (chunk) => {
-        buf += chunk;
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          onLog(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-      });
-    }
   };
 }

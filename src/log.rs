@@ -1,0 +1,90 @@
+//! One structured JSON log line per request (wasm32 only), for Workers Logs to query: request id,
+//! route, status, duration, a hash naming the user, the OAuth client, and for `/mcp` the JSON-RPC
+//! method and tool. Never a token, secret, cookie, header value or object content.
+//!
+//! The user's object reports what only it knows (client, method, tool) in `x-r2mcp-log-*` response
+//! headers, which [`take_object_fields`] removes before the response leaves the Worker.
+
+use worker::{Headers, Response};
+
+/// Response headers the user's object sets for this log line.
+pub const LOG_CLIENT: &str = "x-r2mcp-log-client";
+pub const LOG_METHOD: &str = "x-r2mcp-log-method";
+pub const LOG_TOOL: &str = "x-r2mcp-log-tool";
+
+/// What one request did.
+#[derive(Default)]
+pub struct Line {
+    pub request_id: String,
+    pub method: String,
+    pub route: &'static str,
+    pub status: u16,
+    pub duration_ms: u64,
+    /// First 16 hex characters of the user key (itself a hash of issuer and subject).
+    pub user: Option<String>,
+    pub client_id: Option<String>,
+    pub mcp_method: Option<String>,
+    pub tool: Option<String>,
+}
+
+impl Line {
+    pub fn emit(&self) {
+        let mut v = serde_json::json!({
+            "level": if self.status >= 500 { "error" } else { "info" },
+            "request_id": self.request_id,
+            "method": self.method,
+            "route": self.route,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+        });
+        for (k, val) in [("user", &self.user), ("client_id", &self.client_id), ("mcp_method", &self.mcp_method), ("tool", &self.tool)] {
+            if let Some(x) = val {
+                v[k] = serde_json::Value::String(x.clone());
+            }
+        }
+        worker::console_log!("{v}");
+    }
+}
+
+/// The route label for a path: fixed strings only, so no client-chosen text reaches the log.
+pub fn route_of(path: &str) -> &'static str {
+    match path {
+        "/mcp" => "/mcp",
+        "/register" => "/register",
+        "/authorize" => "/authorize",
+        "/callback" => "/callback",
+        "/token" => "/token",
+        "/revoke" => "/revoke",
+        "/" => "/",
+        p if p.starts_with("/.well-known/") => "/.well-known",
+        p if p.starts_with("/mcp/.well-known/") => "/.well-known",
+        p if p.starts_with("/_dev/") => "/_dev",
+        _ => "other",
+    }
+}
+
+/// Moves the object's `x-r2mcp-log-*` fields from the response into `line`, returning the
+/// response without them (the body is passed through, not copied).
+pub fn take_object_fields(resp: Response, line: &mut Line) -> worker::Result<Response> {
+    let h = resp.headers();
+    if h.get(LOG_CLIENT)?.is_none() && h.get(LOG_METHOD)?.is_none() {
+        return Ok(resp);
+    }
+    line.client_id = h.get(LOG_CLIENT)?;
+    line.mcp_method = h.get(LOG_METHOD)?;
+    line.tool = h.get(LOG_TOOL)?;
+    let kept = Headers::new();
+    for (k, v) in h.entries() {
+        if !k.to_ascii_lowercase().starts_with("x-r2mcp-log-") {
+            kept.append(&k, &v)?;
+        }
+    }
+    Ok(resp.with_headers(kept))
+}
+
+/// A request id: Cloudflare's `cf-ray` when present, else 8 random bytes in hex.
+pub fn request_id(cf_ray: Option<String>) -> String {
+    cf_ray.filter(|r| r.len() <= 64 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')).unwrap_or_else(|| {
+        crate::random::array::<8>().iter().map(|b| format!("{b:02x}")).collect()
+    })
+}
