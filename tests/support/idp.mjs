@@ -92,7 +92,9 @@ function sendHtml(res, status, html) {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
     'x-frame-options': 'DENY',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    // form-action also governs the redirects after the POST: the login ends at the relying party's
+    // callback (another origin), like Access for SaaS does.
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'",
   });
   res.end(html);
 }
