@@ -2,6 +2,8 @@
 //! to a loopback host, so a misconfigured deployment still cannot expose them:
 //! - `POST|GET /_dev/do/<name>/hits`: a counter in the Durable Object named `<name>` (routing and
 //!   persistence checks);
+//! - `POST /_dev/panic` and `POST /_dev/do/<name>/panic`: a deliberate panic in the Worker or in an
+//!   object, for the containment test;
 //! - `POST /_dev/token` `{"email", "groups"?, "name"?}`: a grant and tokens for a test user without
 //!   a login (tests and benchmarks that need many users).
 
@@ -27,6 +29,9 @@ pub async fn handle(mut req: Request, ctx: &Ctx, path: &str) -> Result<Response>
         init.with_method(req.method());
         let inner = Request::new_with_init(&format!("https://user-object/_dev/{route}"), &init)?;
         return stub.fetch_with_request(inner).await;
+    }
+    if path == "/_dev/panic" && req.method() == worker::Method::Post {
+        panic!("deliberate panic in the front Worker (DEV_MODE containment test)");
     }
     if path == "/_dev/token" && req.method() == worker::Method::Post {
         let body: serde_json::Value = match req.json().await {

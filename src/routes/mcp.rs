@@ -38,7 +38,10 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
         return challenge(&req, ctx, Some("the access token is malformed"));
     };
     let user_key = parts.user_key.to_owned();
-    let resp = forward(&req, ctx, &user_key, &[(BEARER_HEADER, bearer), (RESOURCE_HEADER, &ctx.resource())]).await?;
+    let resp = match forward(&req, ctx, &user_key, &[(BEARER_HEADER, bearer), (RESOURCE_HEADER, &ctx.resource())]).await {
+        Ok(resp) => resp,
+        Err(e) => return internal_error(&req, &e),
+    };
     if resp.status_code() == 401 {
         let why = resp.headers().get(AUTH_ERROR_HEADER)?.unwrap_or_else(|| "the access token was refused".into());
         return challenge(&req, ctx, Some(&why));
@@ -61,8 +64,10 @@ async fn behind_access(req: Request, ctx: &Ctx, app: &AccessApp) -> Result<Respo
     let identity = UserIdentity { iss: app.team_domain.clone(), sub: id.sub, email: id.email, name: id.name, groups: id.groups };
     let key = user_key(&identity.iss, &identity.sub);
     let json = serde_json::to_string(&identity).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    let resp = forward(&req, ctx, &key, &[(IDENTITY_HEADER, &json)]).await?;
-    http::with_cors(&req, resp)
+    match forward(&req, ctx, &key, &[(IDENTITY_HEADER, &json)]).await {
+        Ok(resp) => http::with_cors(&req, resp),
+        Err(e) => internal_error(&req, &e),
+    }
 }
 
 /// Hands the request (body streamed, not copied) to the user's object with our own headers;
@@ -86,6 +91,19 @@ async fn forward(req: &Request, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)]
     }
     let forwarded = Request::new_with_init(&req.url()?.to_string(), &init)?;
     ctx.user_object(user_key)?.fetch_with_request(forwarded).await
+}
+
+/// The user's object failed (e.g. it panicked and is being re-created): a JSON-RPC internal error
+/// with status 500, logged; the object restarts on its next request and other users never notice.
+fn internal_error(req: &Request, e: &worker::Error) -> Result<Response> {
+    worker::console_error!("{}", serde_json::json!({ "level": "error", "route": "/mcp", "error": e.to_string() }));
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": { "code": -32603, "message": "Internal error: the request could not be completed; retry it" },
+    });
+    let resp = http::json(500, &body)?;
+    http::with_cors(req, resp)
 }
 
 /// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1).
