@@ -75,6 +75,9 @@ impl UserObject {
             (Method::Post, "/oauth/dev-token") => grants::dev_token(&self.sql, body(&mut req).await?)?,
             (Method::Post, "/_dev/hits") => return counter_response(self.bump("hits")?),
             (Method::Get, "/_dev/hits") => return counter_response(self.read("hits")?),
+            // DEV_MODE only (the Worker forwards `/_dev/` routes on loopback with DEV_MODE=1): proves
+            // that a panic costs one request and this object's memory, never its storage or others.
+            (Method::Post, "/_dev/panic") => panic!("deliberate panic (DEV_MODE containment test)"),
             _ => return Response::error("not found", 404),
         };
         self.ensure_alarm().await;
