@@ -78,13 +78,19 @@ pub fn preflight(req: &Request) -> Result<Response> {
     Ok(resp)
 }
 
-/// Adds the CORS answer headers to a response for a request that carried `Origin`.
-pub fn with_cors(req: &Request, mut resp: Response) -> Result<Response> {
-    if let Some(origin) = req.headers().get("Origin")? {
-        let h = resp.headers_mut();
-        h.set("Access-Control-Allow-Origin", &origin)?;
-        h.append("Vary", "Origin")?;
-        h.set("Access-Control-Expose-Headers", EXPOSED)?;
+/// Adds the CORS answer headers to a response for a request that carried `Origin`. Responses from
+/// a Durable Object or `fetch` have immutable headers, so they get a writable copy (the body is
+/// passed through, not copied).
+pub fn with_cors(req: &Request, resp: Response) -> Result<Response> {
+    let Some(origin) = req.headers().get("Origin")? else {
+        return Ok(resp);
+    };
+    let h = Headers::new();
+    for (k, v) in resp.headers().entries() {
+        h.append(&k, &v)?;
     }
-    Ok(resp)
+    h.set("Access-Control-Allow-Origin", &origin)?;
+    h.append("Vary", "Origin")?;
+    h.set("Access-Control-Expose-Headers", EXPOSED)?;
+    Ok(resp.with_headers(h))
 }

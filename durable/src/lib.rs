@@ -16,6 +16,7 @@
 pub mod grants;
 pub mod mcp;
 pub mod schema;
+pub mod storage;
 
 #[cfg(target_arch = "wasm32")]
 pub mod object;

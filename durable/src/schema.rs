@@ -37,6 +37,32 @@ pub const MIGRATIONS: &[Migration] = &[
             "CREATE TABLE login_states (state_hash TEXT PRIMARY KEY, used_at INTEGER NOT NULL)",
         ],
     },
+    Migration {
+        version: 3,
+        statements: &[
+            // The R2 audit trail: one row per applied mutation, in applied order (`seq`); keys
+            // are the user's keys as a JSON array, never the namespace prefix (storage::audit).
+            "CREATE TABLE r2_audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, \
+             session_id TEXT, client_name TEXT, operation TEXT NOT NULL, keys TEXT NOT NULL, \
+             etag_before TEXT, etag_after TEXT)",
+            "CREATE INDEX r2_audit_time ON r2_audit(at_ms)",
+        ],
+    },
+    Migration {
+        version: 4,
+        statements: &[
+            // MCP sessions (object::mcp_host::sessions): the engine's record as JSON, the id of the
+            // session's GET stream and its last event sequence number, and the idle clock.
+            "CREATE TABLE mcp_sessions (id TEXT PRIMARY KEY, user_key TEXT NOT NULL, record TEXT NOT NULL, \
+             get_stream TEXT NOT NULL, get_seq INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER NOT NULL)",
+            "CREATE INDEX mcp_sessions_idle ON mcp_sessions(last_seen_ms)",
+            // SSE events kept for `Last-Event-ID` replay (object::mcp_host::event_log).
+            "CREATE TABLE mcp_events (stream_id TEXT NOT NULL, seq INTEGER NOT NULL, session_id TEXT NOT NULL, \
+             at_ms INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (stream_id, seq))",
+            "CREATE INDEX mcp_events_session ON mcp_events(session_id, at_ms)",
+            "CREATE INDEX mcp_events_age ON mcp_events(at_ms)",
+        ],
+    },
 ];
 
 /// The statement that creates the bookkeeping table itself.

@@ -43,7 +43,14 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog } = {
       host: '127.0.0.1',
       port: listenPort,
       resourcePersistencePath: persistDir,
-      ...(onLog ? { handleStructuredLogs: ({ message }) => { for (const l of String(message).split('\n')) onLog(l); } } : {}),
+      // The Worker's own log lines go to `onLog` when a test asks for them, to the console with
+      // R2MCP_SHOW_WORKER_LOGS=1, and nowhere otherwise (they would drown the test report).
+      handleStructuredLogs: ({ message }) => {
+        for (const l of String(message).split('\n')) {
+          if (onLog) onLog(l);
+          else if (process.env.R2MCP_SHOW_WORKER_LOGS === '1') console.log(l);
+        }
+      },
     }));
 
   let mf = make(port);

@@ -12,6 +12,7 @@
 //! | [`version`] | revisions served, `initialize` negotiation, `MCP-Protocol-Version` rule |
 //! | [`http_rules`] | checks before dispatch: method, media types, `Origin`, size, session and 2026 headers |
 //! | [`session`] | the session record persisted per `Mcp-Session-Id`, ids, expiry, log levels |
+//! | [`settings`] | the host's env settings (roles, fixtures, session TTL, origins), validated |
 //! | [`sse`] | SSE framing, priming and keep-alive, event ids that name their stream |
 //! | [`dispatch`] | message + context → [`outcome::Outcome`] |
 //! | [`outcome`] | the decision types: [`outcome::Outcome`], scripts of streamed steps |
@@ -42,6 +43,7 @@ pub mod outcome;
 pub mod pagination;
 pub mod resources;
 pub mod session;
+pub mod settings;
 pub mod sse;
 pub mod tool_args;
 pub mod tools;

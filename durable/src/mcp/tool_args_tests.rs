@@ -126,3 +126,17 @@ fn get_range_forms_are_exclusive() {
     assert!(parse(ToolName::GetObject, args(json!({"key": "a", "range": {"suffix": 5, "offset": 1}})), 0).is_err());
     assert!(parse(ToolName::GetObject, args(json!({"key": "a", "range": {"length": 0}})), 0).is_err());
 }
+
+#[test]
+fn undecodable_escape_does_not_hide_dot_segments_or_control_characters() {
+    // Found by fuzzing (object_keys): `%d0a` decodes to bytes that are not UTF-8, which used to
+    // stop the percent-decoding rounds, so the encoded DEL and `..` after it went unchecked.
+    for k in ["n/%d0ab/%7F", "a/%ff/%2e%2e/b", "%2e%2e/%c3", "%ff/%2e%2e", "x/%80/%0a", "%252e%252e/%ff"] {
+        assert!(validate_key(k, 10).is_err(), "{k:?}");
+        assert!(validate_prefix(k, 10).is_err(), "{k:?}");
+    }
+    // Undecodable escapes alone are still ordinary (if odd) key text.
+    for k in ["caf%e9", "%ff", "a/%d0ab/c"] {
+        assert!(validate_key(k, 10).is_ok(), "{k:?}");
+    }
+}

@@ -2,19 +2,41 @@
 //!
 //! This is the contract between the MCP host (`super::mcp_host`, which owns sessions, streams and
 //! dispatch) and the storage side (this module: R2 calls, the ordered write queue, the audit trail).
-//! The host calls these methods; the storage side never touches HTTP or SSE. Placeholder bodies
-//! until the storage side lands.
+//! The host calls these methods; the storage side never touches HTTP or SSE.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `mod.rs` | the contract types and [`R2Tools`], which routes each request and re-checks keys |
+//! | [`reads`] | `list_objects`, `get_object`, `head_object`: R2 reads, no queue |
+//! | [`writes`] | `put_object`, `delete_object`, `copy_object`, `move_object` inside a queue turn |
+//! | [`r2`] | R2 helpers: object metadata JSON, bounded body reads, rate-limit retries |
+//! | [`audit`] | the `r2_audit` table: record, `recent_changes`, trim |
+//! | [`resources`] | `resources/list`, `resources/read`, key completion |
+//!
+//! Rules (namespaces, key checks, ranges, retry schedule, audit bounds) are plain Rust in
+//! `crate::storage`. Every R2 key is `namespace.to_r2(key)`, with the namespace derived only from
+//! the caller's `user_key`; nothing the client sends can change it.
+
+mod audit;
+mod r2;
+mod reads;
+mod resources;
+mod writes;
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use serde_json::Value;
-use worker::{Env, SqlStorage, State};
+use worker::{Bucket, Env, SqlStorage, State};
 
 use super::McpCaller;
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::tool_args::ToolRequest;
+use crate::mcp::tools::error_result;
 use crate::mcp::version::Version;
+use crate::storage::keys;
+use crate::storage::namespace::Namespace;
+use crate::storage::queue::TicketLock;
 
 /// What a change did to an object (the host turns these into resource notifications).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +71,12 @@ pub struct ToolContext<'a> {
     pub cancelled: Rc<Cell<bool>>,
 }
 
+impl ToolContext<'_> {
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+}
+
 /// A tool's answer: the full `CallToolResult` JSON (content + structuredContent, or isError) and
 /// the changes it applied (empty for reads and for refused or failed writes).
 pub struct ToolOutcome {
@@ -56,39 +84,173 @@ pub struct ToolOutcome {
     pub changes: Vec<Change>,
 }
 
-/// The user's R2 tools.
-pub struct R2Tools;
-
-impl R2Tools {
-    pub fn new(_state: &State, _env: &Env, _sql: SqlStorage) -> Self {
-        R2Tools
-    }
-
-    /// Runs one validated tool request.
-    pub async fn call(&self, _ctx: &ToolContext<'_>, _request: ToolRequest) -> ToolOutcome {
+impl ToolOutcome {
+    fn error(message: impl Into<String>) -> Self {
         ToolOutcome {
-            result: crate::mcp::tools::error_result("the R2 tools are not available yet"),
+            result: error_result(message),
             changes: Vec::new(),
         }
     }
 
-    /// `resources/list` over the user's objects: the `result` JSON (with `nextCursor`).
-    pub async fn list_resources(&self, _ctx: &ToolContext<'_>, _cursor: Option<String>) -> Result<Value, RpcError> {
-        Ok(serde_json::json!({ "resources": [] }))
+    fn read(result: Value) -> Self {
+        ToolOutcome {
+            result,
+            changes: Vec::new(),
+        }
+    }
+}
+
+/// The user's R2 tools. One per object instance; the write queue lives here, so every session
+/// of the user shares it.
+pub struct R2Tools {
+    bucket: Option<Bucket>,
+    sql: SqlStorage,
+    queue: TicketLock,
+}
+
+/// The byte length of every user's namespace prefix (for the engine's `key_prefix_len`).
+pub const KEY_PREFIX_LEN: usize = crate::storage::namespace::PREFIX_LEN;
+
+impl R2Tools {
+    pub fn new(_state: &State, env: &Env, sql: SqlStorage) -> Self {
+        let bucket = match env.bucket("BUCKET") {
+            Ok(b) => Some(b),
+            Err(e) => {
+                worker::console_error!("R2 binding BUCKET is missing: {e}");
+                None
+            }
+        };
+        R2Tools {
+            bucket,
+            sql,
+            queue: TicketLock::new(),
+        }
+    }
+
+    /// Runs one validated tool request.
+    pub async fn call(&self, ctx: &ToolContext<'_>, request: ToolRequest) -> ToolOutcome {
+        let Some(ns) = Namespace::for_user(&ctx.caller.user_key) else {
+            return ToolOutcome::error("Your account has no storage namespace; sign in again.");
+        };
+        if let Err(e) = recheck_keys(&request, ns.prefix_len()) {
+            return ToolOutcome::error(e);
+        }
+        if let ToolRequest::RecentChanges(a) = &request {
+            return ToolOutcome::read(audit::recent_changes(&self.sql, a, ctx.version));
+        }
+        let Some(bucket) = &self.bucket else {
+            return ToolOutcome::error(
+                "Object storage is not configured on this server (R2 binding BUCKET).",
+            );
+        };
+        let io = r2::Io {
+            bucket,
+            ns: &ns,
+            sql: &self.sql,
+            ctx,
+        };
+        match request {
+            ToolRequest::ListObjects(a) => ToolOutcome::read(reads::list_objects(&io, a).await),
+            ToolRequest::GetObject(a) => ToolOutcome::read(reads::get_object(&io, a).await),
+            ToolRequest::HeadObject(a) => ToolOutcome::read(reads::head_object(&io, a).await),
+            ToolRequest::RecentChanges(_) => ToolOutcome::error("unreachable"),
+            write => {
+                // Wait for this request's turn; nothing else of this user's is written meanwhile.
+                let turn = self.queue.acquire().await;
+                if ctx.is_cancelled() {
+                    return ToolOutcome::error(
+                        "Cancelled before it was applied; nothing was changed.",
+                    );
+                }
+                let out = writes::apply(&io, write).await;
+                drop(turn);
+                out
+            }
+        }
+    }
+
+    /// `resources/list` over the user's objects: the `result` JSON (with `nextCursor`). `cursor`
+    /// is R2's cursor as carried by `Cursor::Upstream` (an encoded cursor is also accepted).
+    pub async fn list_resources(
+        &self,
+        ctx: &ToolContext<'_>,
+        cursor: Option<String>,
+    ) -> Result<Value, RpcError> {
+        let (ns, bucket) = self.io_parts(ctx)?;
+        resources::list(bucket, &ns, ctx, cursor).await
     }
 
     /// `resources/read` of one object by key: the `result` JSON.
-    pub async fn read_resource(&self, ctx: &ToolContext<'_>, _uri: &str, key: &str) -> Result<Value, RpcError> {
-        Err(crate::mcp::resources::not_found(ctx.version, key))
+    pub async fn read_resource(
+        &self,
+        ctx: &ToolContext<'_>,
+        uri: &str,
+        key: &str,
+    ) -> Result<Value, RpcError> {
+        let (ns, bucket) = self.io_parts(ctx)?;
+        if keys::check_key(key, ns.prefix_len()).is_err() {
+            return Err(crate::mcp::resources::not_found(ctx.version, uri));
+        }
+        resources::read(bucket, &ns, ctx, uri, key).await
     }
 
     /// `completion/complete` for key prefixes: the `result` JSON.
-    pub async fn complete_keys(&self, _ctx: &ToolContext<'_>, _prefix: &str) -> Result<Value, RpcError> {
-        Ok(serde_json::json!({ "completion": { "values": [], "hasMore": false } }))
+    pub async fn complete_keys(
+        &self,
+        ctx: &ToolContext<'_>,
+        prefix: &str,
+    ) -> Result<Value, RpcError> {
+        let (ns, bucket) = self.io_parts(ctx)?;
+        if keys::check_prefix(prefix, ns.prefix_len()).is_err() {
+            return Ok(crate::mcp::resources::completion_result(Vec::new(), false));
+        }
+        resources::complete(bucket, &ns, prefix).await
     }
 
     /// Periodic cleanup of the audit trail; `true` while there is more to do later.
     pub async fn alarm(&self) -> worker::Result<bool> {
-        Ok(false)
+        audit::trim(&self.sql)
+    }
+
+    /// Writes applied since this object instance started (diagnostics).
+    pub fn writes_applied(&self) -> u64 {
+        self.queue.served()
+    }
+
+    fn io_parts(&self, ctx: &ToolContext<'_>) -> Result<(Namespace, &Bucket), RpcError> {
+        let ns = Namespace::for_user(&ctx.caller.user_key)
+            .ok_or_else(|| r2::internal("this account has no storage namespace"))?;
+        let bucket = self
+            .bucket
+            .as_ref()
+            .ok_or_else(|| r2::internal("object storage is not configured"))?;
+        Ok((ns, bucket))
+    }
+}
+
+/// Defence in depth: the engine validated keys with the prefix length the host gave it; check
+/// them again with ours, plus the look-alike and overlong-encoding rules.
+fn recheck_keys(request: &ToolRequest, prefix_len: usize) -> Result<(), String> {
+    let key =
+        |k: &str| keys::check_key(k, prefix_len).map_err(|e| format!("Invalid key {k:?}: {e}"));
+    match request {
+        ToolRequest::ListObjects(a) => {
+            keys::check_prefix(a.prefix.as_deref().unwrap_or(""), prefix_len)
+                .map_err(|e| format!("Invalid prefix for list_objects: {e}"))?;
+            if let Some(d) = &a.delimiter {
+                keys::check_delimiter(d)
+                    .map_err(|e| format!("Invalid delimiter for list_objects: {e}"))?;
+            }
+            Ok(())
+        }
+        ToolRequest::GetObject(a) => key(&a.key),
+        ToolRequest::HeadObject(a) => key(&a.key),
+        ToolRequest::PutObject(a) => key(&a.key),
+        ToolRequest::DeleteObject(a) => a.keys.iter().try_for_each(|k| key(k)),
+        ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) => {
+            key(&a.source_key)?;
+            key(&a.destination_key)
+        }
+        ToolRequest::RecentChanges(_) => Ok(()),
     }
 }

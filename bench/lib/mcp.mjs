@@ -1,0 +1,88 @@
+/**
+ * A minimal MCP client over Streamable HTTP for the benchmark: real JSON-RPC, `initialize` once per
+ * session with `Mcp-Session-Id` reused after it, `Accept: application/json, text/event-stream`, and
+ * SSE answers parsed for the response with the request's id.
+ */
+import { request } from './http.mjs';
+
+export const PROTOCOL_VERSION = '2025-06-18';
+
+/** The JSON-RPC response with `id` from a JSON or SSE body; throws when there is none. */
+export function parseRpc(res, id) {
+  const type = String(res.headers['content-type'] ?? '');
+  const text = res.body.toString('utf8');
+  if (type.includes('text/event-stream')) {
+    for (const event of text.split(/\r?\n\r?\n/)) {
+      const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+      if (!data) continue;
+      const msg = JSON.parse(data);
+      if (msg.id === id) return msg;
+    }
+    throw new Error(`no response with id ${id} in the SSE stream: ${text.slice(0, 200)}`);
+  }
+  return JSON.parse(text);
+}
+
+export class McpSession {
+  /**
+   * @param {string} url  the /mcp endpoint
+   * @param {() => string|undefined} token  the current access token (may change after a refresh)
+   */
+  constructor(url, token, agent) {
+    this.url = url;
+    this.token = token;
+    this.agent = agent;
+    this.sessionId = undefined;
+    this.nextId = 1;
+  }
+
+  headers() {
+    const h = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const t = this.token();
+    if (t) h.authorization = `Bearer ${t}`;
+    if (this.sessionId) {
+      h['mcp-session-id'] = this.sessionId;
+      h['mcp-protocol-version'] = PROTOCOL_VERSION;
+    }
+    return h;
+  }
+
+  async post(message) {
+    return request(this.url, { method: 'POST', headers: this.headers(), body: JSON.stringify(message), agent: this.agent });
+  }
+
+  /** A request; resolves to its `result`, throws on an HTTP or JSON-RPC error or a tool error. */
+  async call(method, params) {
+    const id = this.nextId++;
+    const res = await this.post({ jsonrpc: '2.0', id, method, params });
+    if (res.status !== 200) throw new Error(`${method}: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 200)}`);
+    const msg = parseRpc(res, id);
+    if (msg.error) throw new Error(`${method}: JSON-RPC error ${JSON.stringify(msg.error).slice(0, 200)}`);
+    if (msg.result?.isError) throw new Error(`${method}: tool error ${JSON.stringify(msg.result.content).slice(0, 200)}`);
+    return { result: msg.result, res };
+  }
+
+  async notify(method, params) {
+    const res = await this.post({ jsonrpc: '2.0', method, ...(params ? { params } : {}) });
+    if (res.status !== 202 && res.status !== 200) throw new Error(`${method}: HTTP ${res.status}`);
+  }
+
+  /** initialize + notifications/initialized; keeps the session id. */
+  async open() {
+    this.sessionId = undefined;
+    const { result, res } = await this.call('initialize', {
+      protocolVersion: PROTOCOL_VERSION,
+      capabilities: {},
+      clientInfo: { name: 'r2-mcp-bench', version: '1' },
+    });
+    const sid = res.headers['mcp-session-id'];
+    if (!sid) throw new Error('initialize: no Mcp-Session-Id');
+    this.sessionId = String(sid);
+    await this.notify('notifications/initialized');
+    return result;
+  }
+
+  async tool(name, args) {
+    return (await this.call('tools/call', { name, arguments: args })).result;
+  }
+}

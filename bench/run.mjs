@@ -1,0 +1,446 @@
+/**
+ * The benchmark driver behind scripts/bench: builds and bundles the three systems, logs each in
+ * through its real OAuth flow, then in rounds starts each under `wrangler dev` in turn (cold start
+ * measured), loads it at each concurrency and reads the runtime's CPU time and memory from /proc,
+ * then a long run for memory; writes a markdown report with medians and ratios.
+ *
+ *   node bench/run.mjs [--quick] [--rounds N] [--soak N] [--concurrency 1,8,32]
+ *                      [--systems ours,baseline,floor] [--log-level warn] [--no-build] [--keep-state]
+ *
+ * Environment: ROOT-relative paths only; WASM_BINDGEN_BIN and ESBUILD_BIN for worker-build (set by
+ * scripts/bench). Loopback only; every process it starts is stopped on exit, failure or Ctrl-C.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { startIdp } from '../tests/support/idp.mjs';
+import { freePort, startWrangler, stopAll } from './lib/launcher.mjs';
+import { makeAgent, request } from './lib/http.mjs';
+import { measure, pool } from './lib/load.mjs';
+import { McpSession } from './lib/mcp.mjs';
+import { rssKiB, cpuMs } from './lib/proc.mjs';
+import { SCENARIOS, floorOps, mcpOps } from './lib/systems.mjs';
+import { renderReport } from './lib/report.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+// ------------------------------------------------------------------------------------------------
+// Settings
+// ------------------------------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const o = { quick: false, build: true, keepState: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--rounds') o.rounds = Number(val());
+    else if (a === '--soak') o.soak = Number(val());
+    else if (a === '--concurrency') o.concurrency = val().split(',').map(Number);
+    else if (a === '--systems') o.systems = val().split(',');
+    else if (a === '--log-level') o.logLevel = val();
+    else if (a === '--run-seconds') o.runSeconds = Number(val());
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--keep-state') o.keepState = true;
+    else if (a === '-h' || a === '--help') {
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  const env = process.env;
+  const quick = o.quick;
+  const s = {
+    quick,
+    build: o.build,
+    keepState: o.keepState,
+    rounds: o.rounds ?? Number(env.BENCH_ROUNDS ?? (quick ? 1 : 3)),
+    soak: o.soak ?? Number(env.BENCH_SOAK ?? (quick ? 2000 : 50000)),
+    soakConcurrency: 8,
+    soakMaxMs: Number(env.BENCH_SOAK_MAX_SECONDS ?? (quick ? 60 : 1200)) * 1000,
+    concurrency: o.concurrency ?? [1, 8, 32],
+    systems: o.systems ?? ['ours', 'baseline', 'floor'],
+    logLevel: o.logLevel ?? env.BENCH_LOG_LEVEL ?? 'warn',
+    warmup: { count: quick ? 30 : 100, ms: quick ? 500 : 1500 },
+    run: { count: quick ? 600 : 4000, ms: (o.runSeconds ?? (quick ? 1.5 : 5)) * 1000 },
+  };
+  for (const x of s.systems) if (!['ours', 'baseline', 'floor'].includes(x)) throw new Error(`unknown system ${x}`);
+  s.slots = Math.max(...s.concurrency);
+  return s;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Builds and bundles
+// ------------------------------------------------------------------------------------------------
+
+function timed(cmd, args, opts) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  return { ok: r.status === 0, ms: performance.now() - t0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** Our wrangler.toml without its [build] command, next to a snapshot of build/ (others may rebuild). */
+function prepareOurs(dir) {
+  mkdirSync(dir, { recursive: true });
+  const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8').replace(/^\[build\]\n(?:(?!\[)[^\n]*\n)*/m, '');
+  writeFileSync(path.join(dir, 'wrangler.toml'), toml);
+  rmSync(path.join(dir, 'build'), { recursive: true, force: true });
+  cpSync(path.join(ROOT, 'build'), path.join(dir, 'build'), { recursive: true });
+  return path.join(dir, 'wrangler.toml');
+}
+
+function bundleSizes(outdir) {
+  const sizes = { wasmRaw: 0, wasmGzip: 0, jsRaw: 0, jsGzip: 0 };
+  for (const f of readdirSync(outdir, { recursive: true })) {
+    const p = path.join(outdir, String(f));
+    if (!statSync(p).isFile()) continue;
+    const kind = /\.wasm$/.test(p) ? 'wasm' : /\.m?js$/.test(p) ? 'js' : undefined;
+    if (!kind) continue;
+    const buf = readFileSync(p);
+    sizes[`${kind}Raw`] += buf.length;
+    sizes[`${kind}Gzip`] += gzipSync(buf).length;
+  }
+  return sizes;
+}
+
+function buildAll(s, runDir, results) {
+  const wrangler = [path.join(ROOT, 'node_modules/wrangler/bin/wrangler.js')];
+  const configs = {};
+  for (const sys of s.systems) {
+    try {
+      buildOne(sys);
+    } catch (e) {
+      delete configs[sys];
+      results.notes.push(`${sys}: n/a (not available): ${String(e.message).split('\n')[0]}`);
+      log(`${sys} is left out: ${e.message.slice(0, 3000)}`);
+    }
+  }
+  return configs;
+
+  function buildOne(sys) {
+    const b = (results.builds[sys] = { ms: NaN, note: '' });
+    if (sys === 'ours') {
+      if (s.build) {
+        log('building ours (scripts/build, release)');
+        const r = timed('bash', [path.join(ROOT, 'scripts/build')], { cwd: ROOT });
+        if (r.ok) b.ms = r.ms;
+        else b.note = 'scripts/build failed; the existing build/ was used';
+        if (!r.ok) log(`scripts/build failed:\n${r.out.slice(-3000)}`);
+      } else b.note = 'not built (--no-build)';
+      if (!existsSync(path.join(ROOT, 'build/index.js'))) throw new Error('build/index.js is missing and scripts/build failed');
+      configs.ours = prepareOurs(path.join(runDir, 'ours'));
+    } else if (sys === 'floor') {
+      const dir = path.join(ROOT, 'bench/floor');
+      if (s.build || !existsSync(path.join(dir, 'build/index.js'))) {
+        log('building the floor (worker-build --release)');
+        const r = timed('worker-build', ['--release'], { cwd: dir });
+        if (!r.ok) throw new Error(`floor build failed:\n${r.out.slice(-3000)}`);
+        b.ms = r.ms;
+      } else b.note = 'not built (--no-build)';
+      configs.floor = path.join(dir, 'wrangler.toml');
+    } else {
+      configs.baseline = path.join(ROOT, 'bench/baseline/wrangler.toml');
+      b.note = 'esbuild bundle by wrangler';
+    }
+    log(`bundling ${sys} (wrangler deploy --dry-run)`);
+    const outdir = path.join(runDir, `bundle-${sys}`);
+    const r = timed(process.execPath, [...wrangler, 'deploy', '--dry-run', '--outdir', outdir, '--config', configs[sys]], {
+      cwd: path.dirname(configs[sys]),
+    });
+    if (!r.ok) throw new Error(`bundling failed: ${(/ERROR\S*\s*(.*)/.exec(r.out.replace(/\x1b\[[0-9;]*m/g, ''))?.[1] ?? '').trim()}\n${r.out.slice(-3000)}`);
+    if (sys === 'baseline') b.ms = r.ms;
+    results.bundles[sys] = bundleSizes(outdir);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// One system's life: start, log in, sessions, scenarios, stop
+// ------------------------------------------------------------------------------------------------
+
+function systemDef(sys, env) {
+  const ops = sys === 'floor' ? floorOps() : mcpOps();
+  const vars = {
+    ours: () => ({
+      ACCESS_ISSUER: env.issuer, ACCESS_CLIENT_ID: 'bench-ours', ACCESS_CLIENT_SECRET: env.secret,
+      COOKIE_ENCRYPTION_KEY: env.cookieKey, DEV_MODE: '1',
+    }),
+    baseline: () => ({
+      ACCESS_ISSUER: env.issuer, ACCESS_CLIENT_ID: 'bench-baseline', ACCESS_CLIENT_SECRET: env.secret,
+      PUBLIC_URL: `http://127.0.0.1:${env.ports.baseline}`,
+    }),
+    floor: () => ({}),
+  }[sys]();
+  return { sys, ops, vars, port: env.ports[sys], config: env.configs[sys], persistDir: path.join(env.runDir, `state-${sys}`) };
+}
+
+async function start(def, s, runDir) {
+  return startWrangler({
+    root: ROOT, config: def.config, port: def.port, persistDir: def.persistDir, vars: def.vars,
+    logFile: path.join(runDir, `wrangler-${def.sys}.log`), logLevel: s.logLevel,
+  });
+}
+
+/** Time from spawn to the first successful authenticated /mcp call, and that call's own time. */
+async function coldStart(w, def, ctx, mcpReady = true) {
+  await w.waitForPort();
+  const portMs = performance.now() - w.t0;
+  const end = performance.now() + 90000;
+  let lastError;
+  while (performance.now() < end) {
+    const t = performance.now();
+    try {
+      if (def.sys === 'floor') await def.ops.op.list(ctx, 0);
+      else if (!mcpReady) await def.ops.op.unauth(ctx, 0);
+      else await new McpSession(ctx.mcpUrl, () => ctx.slots[0].access, ctx.agent).open();
+      return { totalMs: performance.now() - w.t0, portMs, firstCallMs: performance.now() - t, authenticated: mcpReady };
+    } catch (e) {
+      lastError = e;
+      if (w.exited) break;
+      await sleep(25);
+    }
+  }
+  return { error: String(lastError?.message ?? lastError) };
+}
+
+async function openSessions(def, ctx) {
+  ctx.sessions = [];
+  for (const slot of ctx.slots) {
+    const m = def.ops.session(ctx.url, slot, ctx.agent);
+    if (m) await m.open();
+    ctx.sessions.push(m);
+  }
+}
+
+/** First start: real logins for every slot, sessions, seeded objects, and which scenarios work. */
+async function prepare(def, s, runDir, results) {
+  const avail = (results.available[def.sys] = {});
+  const w = await start(def, s, runDir);
+  try {
+    await w.waitForPort();
+    const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.slots + 4) };
+    // The MCP handlers may answer once the port is open but before the Worker is up: retry logins.
+    if (def.sys !== 'floor') log(`${def.sys}: logging ${s.slots} users in through the OAuth flow`);
+    const t0 = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        ctx.slots = await def.ops.login(ctx.url, s.slots);
+        break;
+      } catch (e) {
+        if (attempt >= 3) throw new Error(`login failed: ${e.message}`);
+        await sleep(1000);
+      }
+    }
+    if (def.sys !== 'floor') results.loginMs[def.sys] = (performance.now() - t0) / s.slots;
+    let mcpError;
+    try {
+      await openSessions(def, ctx);
+      for (const m of ctx.sessions) if (m) await def.ops.seed(m);
+    } catch (e) {
+      mcpError = `MCP session or seeding failed: ${e.message}`;
+      log(`${def.sys}: ${mcpError}`);
+    }
+    for (const sc of SCENARIOS) {
+      const op = def.ops.op[sc.id];
+      if (!op) { avail[sc.id] = 'not applicable'; continue; }
+      if (mcpError && ['list', 'put', 'get'].includes(sc.id)) { avail[sc.id] = mcpError; continue; }
+      try {
+        await op(ctx, 0);
+        if (def.sys !== 'floor' && sc.id === 'list') await def.ops.check(ctx.sessions[0]);
+        avail[sc.id] = true;
+      } catch (e) {
+        avail[sc.id] = String(e.message).slice(0, 200);
+        log(`${def.sys}: ${sc.id} not available: ${avail[sc.id]}`);
+      }
+    }
+    return ctx.slots;
+  } finally {
+    await w.stop();
+  }
+}
+
+async function round(def, s, runDir, results, slots, r) {
+  const w = await start(def, s, runDir);
+  try {
+    const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.slots + 4), slots };
+    const cold = await coldStart(w, def, ctx, def.sys === 'floor' || results.available[def.sys].session === true);
+    (results.cold[def.sys] ??= []).push(cold);
+    if (cold.error) log(`${def.sys}: no successful /mcp call after start: ${cold.error}`);
+    const avail = results.available[def.sys];
+    const needsSessions = SCENARIOS.some((sc) => ['list', 'put', 'get'].includes(sc.id) && avail[sc.id] === true);
+    if (needsSessions || def.sys === 'floor') await openSessions(def, ctx);
+    for (const sc of SCENARIOS) {
+      if (avail[sc.id] !== true) continue;
+      for (const c of s.concurrency) {
+        const m = await measure((slot) => def.ops.op[sc.id](ctx, slot), {
+          concurrency: c, warmup: s.warmup, run: s.run, pids: w.pids,
+        });
+        ((results.scen[def.sys] ??= {})[sc.id] ??= {})[c] ??= [];
+        results.scen[def.sys][sc.id][c].push(m);
+        log(`${def.sys} round ${r + 1} ${sc.id} c=${c}: ${m.rps.toFixed(1)} req/s p50 ${m.p50.toFixed(1)} p99 ${m.p99.toFixed(1)} ms, cpu ${m.cpuMsPerOp.toFixed(2)} ms/op, errors ${m.errors}${m.firstError ? ` (${m.firstError})` : ''}`);
+      }
+    }
+  } finally {
+    await w.stop();
+  }
+}
+
+async function devMetrics(url, agent) {
+  try {
+    const r = await request(`${url}/_dev/metrics`, { agent });
+    return r.status === 200 ? JSON.parse(r.body.toString()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The long run: memory before, during (sampled every 0.5 s) and after N list_objects calls. */
+async function soak(def, s, runDir, results, slots) {
+  const op = results.available[def.sys].list === true ? def.ops.op.list : undefined;
+  if (!op || s.soak <= 0) return;
+  const w = await start(def, s, runDir);
+  try {
+    const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.soakConcurrency + 4), slots };
+    const cold = await coldStart(w, def, ctx);
+    if (cold.error) throw new Error(cold.error);
+    await openSessions(def, ctx);
+    await pool((slot) => op(ctx, slot), { concurrency: s.soakConcurrency, count: 200, ms: 10000 });
+    await sleep(2000);
+    const pids = w.pids();
+    const before = rssKiB(pids);
+    const metricsBefore = def.sys === 'ours' ? await devMetrics(ctx.url, ctx.agent) : undefined;
+    const samples = [];
+    const timer = setInterval(() => samples.push(rssKiB(w.pids())), 500);
+    const c0 = cpuMs(pids);
+    log(`${def.sys}: long run of ${s.soak} list_objects calls at concurrency ${s.soakConcurrency}`);
+    const r = await pool((slot) => op(ctx, slot), { concurrency: s.soakConcurrency, count: s.soak, ms: s.soakMaxMs });
+    clearInterval(timer);
+    const c1 = cpuMs(pids);
+    await sleep(3000);
+    const after = rssKiB(w.pids());
+    const metricsAfter = def.sys === 'ours' ? await devMetrics(ctx.url, ctx.agent) : undefined;
+    const done = r.latencies.length + r.errors;
+    results.soak[def.sys] = {
+      requests: done, errors: r.errors, firstError: r.firstError, seconds: r.seconds,
+      rps: r.latencies.length / r.seconds, cpuMsPerOp: (c1 - c0) / done,
+      beforeKiB: before, peakKiB: Math.max(before, ...samples), midKiB: samples[Math.floor(samples.length / 2)] ?? before,
+      afterKiB: after, metricsBefore, metricsAfter,
+    };
+    log(`${def.sys}: long run ${done} requests in ${r.seconds.toFixed(0)} s, RSS ${before} → ${Math.max(...samples, before)} → ${after} KiB, errors ${r.errors}`);
+  } finally {
+    await w.stop();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function main() {
+  const s = parseArgs(process.argv.slice(2));
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, 'Z');
+  const resultsDir = path.join(ROOT, 'bench/results');
+  const runDir = path.join(resultsDir, `run-${stamp}`);
+  mkdirSync(runDir, { recursive: true });
+  log(`run directory ${path.relative(ROOT, runDir)} (logs); settings ${JSON.stringify({ ...s, build: undefined })}`);
+
+  let idp;
+  let stopping = false;
+  const cleanup = async () => {
+    stopAll();
+    await idp?.close().catch(() => {});
+    if (!s.keepState) {
+      for (const f of readdirSync(runDir)) if (f.startsWith('state-')) rmSync(path.join(runDir, f), { recursive: true, force: true });
+    }
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, async () => {
+      if (stopping) return;
+      stopping = true;
+      log(`${sig}: stopping everything`);
+      await cleanup();
+      process.exit(130);
+    });
+  }
+  process.on('exit', stopAll);
+
+  const results = {
+    settings: s, started: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, node: process.version },
+    builds: {}, bundles: {}, available: {}, loginMs: {}, cold: {}, scen: {}, soak: {}, notes: [],
+  };
+  const t0 = performance.now();
+  try {
+    const configs = buildAll(s, runDir, results);
+    const ports = {};
+    for (const sys of s.systems) ports[sys] = await freePort();
+    const secret = randomBytes(16).toString('hex');
+    idp = await startIdp({
+      refreshTokens: true,
+      clients: ['ours', 'baseline'].map((sys) => ({
+        client_id: `bench-${sys}`, client_secret: secret,
+        redirect_uris: [`http://127.0.0.1:${ports[sys] ?? 9}/callback`], token_endpoint_auth_method: 'client_secret_basic',
+      })),
+    });
+    const env = { issuer: idp.issuer, secret, cookieKey: randomBytes(32).toString('hex'), ports, configs, runDir };
+    const defs = s.systems.filter((sys) => configs[sys]).map((sys) => systemDef(sys, env));
+
+    const slots = {};
+    for (const def of defs) {
+      try {
+        slots[def.sys] = await prepare(def, s, runDir, results);
+      } catch (e) {
+        results.notes.push(`${def.sys}: could not be prepared: ${e.message}`);
+        log(`${def.sys}: could not be prepared: ${e.message}`);
+      }
+    }
+    for (let r = 0; r < s.rounds; r++) {
+      for (const def of defs) {
+        if (!slots[def.sys]) continue;
+        log(`round ${r + 1}/${s.rounds}: ${def.sys}`);
+        try {
+          await round(def, s, runDir, results, slots[def.sys], r);
+        } catch (e) {
+          results.notes.push(`${def.sys} round ${r + 1}: ${e.message}`);
+          log(`${def.sys} round ${r + 1} failed: ${e.message}`);
+        }
+      }
+    }
+    for (const def of defs) {
+      if (!slots[def.sys]) continue;
+      try {
+        await soak(def, s, runDir, results, slots[def.sys]);
+      } catch (e) {
+        results.notes.push(`${def.sys} long run: ${e.message}`);
+        log(`${def.sys} long run failed: ${e.message}`);
+      }
+    }
+  } finally {
+    await cleanup();
+  }
+  results.seconds = (performance.now() - t0) / 1000;
+  const md = renderReport(results);
+  const file = path.join(resultsDir, `${stamp}.md`);
+  writeFileSync(file, md);
+  writeFileSync(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
+  console.log(md);
+  log(`written to ${path.relative(ROOT, file)} (raw figures in ${path.relative(ROOT, runDir)}/results.json)`);
+  const errors = Object.values(results.scen).flatMap((x) => Object.values(x).flatMap((y) => Object.values(y).flat())).reduce((n, m) => n + m.errors, 0);
+  if (errors > 0) {
+    log(`${errors} request(s) failed during the measured runs: see the report`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e) => {
+  stopAll();
+  console.error(e?.stack ?? e);
+  process.exit(1);
+});

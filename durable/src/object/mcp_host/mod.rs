@@ -1,0 +1,152 @@
+//! The MCP Streamable HTTP transport inside the user's Durable Object: the glue that drives the
+//! pure engine in [`crate::mcp`] with this object's SQLite, streams and R2 tools.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `mod.rs` | [`McpHost`]: settings, the per-request checks shared by every method, the alarm |
+//! | [`post`] | `POST`: body checks, one JSON-RPC message, session or 2026 headers, dispatch |
+//! | [`get`] | `GET` (session stream, `Last-Event-ID` resumption) and `DELETE` |
+//! | [`work`] | effects: R2 tool calls, resources, fixture scripts, listen streams |
+//! | [`sessions`] | the `mcp_sessions` table |
+//! | [`event_log`] | the `mcp_events` table: events kept for replay, and their bounds |
+//! | [`streams`] | live SSE connections in memory, keep-alives |
+//! | [`emit`] | numbering, logging and sending one message on a stream |
+//! | [`notify`] | resource notifications after changes, to every subscribed session |
+//! | [`inflight`] | cancellation flags and server→client requests awaiting answers |
+//! | [`fixtures`] | running the conformance fixtures' scripts |
+//! | [`replies`] | HTTP answers: JSON, one-event SSE, refusals, 202/204/500 |
+//!
+//! Concurrency: the object is single-threaded, but other requests run while one awaits (R2,
+//! timers). Shared state lives in `RefCell`s borrowed only inside synchronous sections; no borrow
+//! is held across an `.await`. Streamed work runs in `spawn_local` tasks that own an
+//! `Rc<Host>`.
+
+mod emit;
+mod event_log;
+mod fixtures;
+mod get;
+mod inflight;
+mod notify;
+mod post;
+mod replies;
+mod sessions;
+mod streams;
+mod work;
+
+use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
+
+use worker::{Env, Method, Request, Response, Result, SqlStorage, State};
+
+use super::r2tools::R2Tools;
+use super::McpCaller;
+use crate::mcp::http_rules::{self, HttpMethod, Rejection};
+use crate::mcp::settings::{SettingError, Settings};
+use crate::mcp::version;
+use crate::object::db;
+
+/// Sessions expired per alarm run at most (the alarm comes back for the rest).
+const EXPIRE_PER_RUN: i64 = 500;
+
+/// Shared by the host and its spawned tasks.
+pub struct Host {
+    sql: SqlStorage,
+    r2: R2Tools,
+    settings: std::result::Result<Settings, SettingError>,
+    hub: streams::Hub,
+    inflight: inflight::Inflight,
+}
+
+impl Host {
+    fn settings_or_default(&self) -> Settings {
+        self.settings.clone().unwrap_or_default()
+    }
+}
+
+/// The MCP host of one user's object.
+///
+/// `AssertUnwindSafe`: the Worker is built with unwinding panics, which needs the object to be
+/// `RefUnwindSafe`. A panic that unwinds through the host drops every `RefCell` guard on the way
+/// out (no borrow is held across an await, so none outlives its frame); the worst left behind is
+/// one stream, in-flight entry or session row the failed request did not finish, which the
+/// client recovers from as from a dropped connection.
+pub struct McpHost {
+    inner: AssertUnwindSafe<Rc<Host>>,
+}
+
+impl McpHost {
+    pub fn new(state: &State, env: &Env, sql: SqlStorage) -> Self {
+        let lookup = |name: &str| {
+            env.var(name).ok().map(|v| v.to_string()).or_else(|| env.secret(name).ok().map(|v| v.to_string()))
+        };
+        let settings = Settings::from_lookup(lookup);
+        if let Err((name, why)) = &settings {
+            worker::console_error!("setting {name} is invalid: {why}");
+        }
+        let r2 = R2Tools::new(state, env, sql.clone());
+        let inner = Rc::new(Host { sql, r2, settings, hub: streams::Hub::default(), inflight: Default::default() });
+        McpHost { inner: AssertUnwindSafe(inner) }
+    }
+
+    /// An authenticated `/mcp` request (any method). `req.url()` is the public URL the client
+    /// used, so its origin is this server's origin.
+    pub async fn serve(&self, req: Request, caller: McpCaller) -> Result<Response> {
+        let host: &Rc<Host> = &self.inner;
+        let settings = match &host.settings {
+            Ok(s) => s.clone(),
+            Err((name, _)) => return replies::internal(&format!("the server setting {name} is invalid")),
+        };
+        let version = match version::from_header(header(&req, "MCP-Protocol-Version").as_deref()) {
+            Ok(v) => v,
+            Err(u) => return replies::rejection(&Rejection::from_error(400, None, u.error())),
+        };
+        let method = match http_rules::check_method(method_name(&req.method()), version) {
+            Ok(m) => m,
+            Err(r) => return replies::rejection(&r),
+        };
+        let own = req.url()?.origin().ascii_serialization();
+        if let Err(r) = http_rules::check_origin(header(&req, "Origin").as_deref(), &settings.origin_policy(&own)) {
+            return replies::rejection(&r);
+        }
+        match method {
+            HttpMethod::Post => post::handle(host, req, caller, &settings, version).await,
+            HttpMethod::Get => get::open(host, &req, &caller, &settings),
+            HttpMethod::Delete => get::delete(host, &req, &caller, &settings),
+        }
+    }
+
+    /// Cleanup: expired sessions (with their events and streams), events past their age, the R2
+    /// audit trail. True while there is more to do later (sessions remain, or a run was capped).
+    pub async fn alarm(&self) -> Result<bool> {
+        let host: &Rc<Host> = &self.inner;
+        let now = db::now_ms();
+        let policy = host.settings_or_default().session_policy();
+        let expired = sessions::expired(&host.sql, now as u64, policy, EXPIRE_PER_RUN)?;
+        for id in &expired {
+            get::end_session(host, id)?;
+        }
+        event_log::drop_old(&host.sql, now)?;
+        let r2_more = match host.r2.alarm().await {
+            Ok(more) => more,
+            Err(e) => {
+                worker::console_warn!("audit trim failed: {e}");
+                false
+            }
+        };
+        Ok(expired.len() as i64 >= EXPIRE_PER_RUN || sessions::any(&host.sql)? || r2_more)
+    }
+}
+
+/// A request header, if present and readable.
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+fn method_name(m: &Method) -> &'static str {
+    match m {
+        Method::Post => "POST",
+        Method::Get => "GET",
+        Method::Delete => "DELETE",
+        _ => "OTHER",
+    }
+}

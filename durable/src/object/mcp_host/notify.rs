@@ -1,0 +1,49 @@
+//! Resource notifications after a tool changed objects: `notifications/resources/updated` to every
+//! session of this user subscribed to a changed object's URI, `notifications/resources/list_changed`
+//! to every session when objects were created or deleted (on each session's GET stream, logged for
+//! replay), and the same, filtered and tagged, to 2026-07-28 `subscriptions/listen` streams.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use crate::object::r2tools::{Change, ChangeKind};
+use super::{emit, sessions, Host};
+use crate::mcp::dispatch::tag_subscription;
+use crate::mcp::jsonrpc::notification;
+use crate::mcp::resources::uri_for_key;
+use crate::mcp::sse;
+use crate::object::db;
+
+pub fn changes(host: &Host, user_key: &str, changes: &[Change]) {
+    if changes.is_empty() {
+        return;
+    }
+    let uris: BTreeSet<String> = changes.iter().map(|c| uri_for_key(&c.key)).collect();
+    let list_changed = changes.iter().any(|c| c.kind != ChangeKind::Updated);
+    let list_msg = notification("notifications/resources/list_changed", json!({}));
+    let policy = host.settings_or_default().session_policy();
+    match sessions::all_for_user(&host.sql, user_key, db::now_ms() as u64, policy) {
+        Ok(all) => {
+            for s in all {
+                for uri in uris.iter().filter(|u| s.record.subscriptions.contains(*u)) {
+                    emit::to_session(host, &s, &notification("notifications/resources/updated", json!({ "uri": uri })));
+                }
+                if list_changed {
+                    emit::to_session(host, &s, &list_msg);
+                }
+            }
+        }
+        Err(e) => worker::console_warn!("could not load sessions for notifications: {e}"),
+    }
+    for (stream, filter, subscription) in host.hub.listeners() {
+        for uri in uris.iter().filter(|u| filter.resource_subscriptions.contains(*u)) {
+            let n = tag_subscription(notification("notifications/resources/updated", json!({ "uri": uri })), &subscription);
+            host.hub.write(&stream, &sse::event(None, &n.to_string()));
+        }
+        if list_changed && filter.resources_list_changed {
+            let n = tag_subscription(list_msg.clone(), &subscription);
+            host.hub.write(&stream, &sse::event(None, &n.to_string()));
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! `POST /mcp`: the Streamable HTTP checks in the engine's order, one JSON-RPC message, the
+//! session (session era) or the standard headers (2026-07-28), then dispatch and the effect.
+
+use std::rc::Rc;
+
+use futures::StreamExt;
+use serde_json::Value;
+use worker::{Request, Response, Result};
+
+use super::sessions::{self, Stored};
+use super::work::{self, Asker, ResourceWork};
+use super::{header, replies, Host};
+use crate::mcp::dispatch::{self, Ctx};
+use crate::mcp::http_rules::{self, SessionNeed, MAX_BODY_BYTES};
+use crate::mcp::jsonrpc::{self, Message};
+use crate::mcp::meta;
+use crate::mcp::outcome::Outcome;
+use crate::mcp::session::{SessionRecord, SESSION_ID_RANDOM_BYTES};
+use crate::mcp::settings::Settings;
+use crate::mcp::version::Version;
+use crate::object::r2tools::KEY_PREFIX_LEN;
+use crate::object::{db, McpCaller};
+
+macro_rules! refuse {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return replies::rejection(&r),
+        }
+    };
+}
+
+pub async fn handle(host: &Rc<Host>, mut req: Request, caller: McpCaller, settings: &Settings, version: Version) -> Result<Response> {
+    if let Some(len) = header(&req, "Content-Length").and_then(|l| l.trim().parse::<u64>().ok()) {
+        refuse!(http_rules::check_body_size(len));
+    }
+    refuse!(http_rules::check_content_type(header(&req, "Content-Type").as_deref()));
+    let accepts = refuse!(http_rules::check_accept_post(header(&req, "Accept").as_deref()));
+    let body = match read_capped(&mut req).await {
+        Body::Read(b) => b,
+        Body::TooLarge => refuse!(http_rules::check_body_size(MAX_BODY_BYTES + 1).map(|()| Vec::new())),
+        Body::Broken => {
+            let e = jsonrpc::RpcError::new(jsonrpc::PARSE_ERROR, "Parse error: the body could not be read");
+            return replies::rejection(&http_rules::Rejection::from_error(400, None, e));
+        }
+    };
+    let msg = match jsonrpc::parse(&body) {
+        Ok(m) => m,
+        Err(f) => return replies::message(400, &f.response(), accepts, None),
+    };
+    let is_initialize = matches!(&msg, Message::Request(r) if r.method == "initialize");
+    let now = db::now_ms() as u64;
+    let mut stored: Option<Stored> = None;
+    if version.is_stateless() && !is_initialize {
+        refuse!(http_rules::check_standard_headers(
+            &msg,
+            header(&req, "Mcp-Method").as_deref(),
+            header(&req, "Mcp-Name").as_deref()
+        ));
+    } else if let SessionNeed::Lookup(id) =
+        refuse!(http_rules::session_rule(is_initialize, header(&req, "Mcp-Session-Id").as_deref()))
+    {
+        match sessions::load_for(&host.sql, &id, &caller.user_key, now, settings.session_policy())? {
+            Some(mut s) => {
+                sessions::touch(&host.sql, &mut s, now)?;
+                stored = Some(s);
+            }
+            None => return replies::rejection(&crate::mcp::session::not_found()),
+        }
+    }
+    let client_name = match &stored {
+        Some(s) => sessions::client_name(&s.record),
+        None => stateless_client_name(msg.params()),
+    };
+    let ctx = Ctx {
+        header_version: version,
+        session: stored.as_ref().map(|s| &s.record),
+        role: settings.role_for(&caller.identity.groups),
+        conformance: settings.conformance,
+        key_prefix_len: KEY_PREFIX_LEN,
+    };
+    let outcome = dispatch::handle(&ctx, msg);
+    let asker = Asker { caller, session: stored, client_name, accepts };
+    execute(host, asker, outcome).await
+}
+
+async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome) -> Result<Response> {
+    match outcome {
+        Outcome::Reply { status, body } => replies::message(status, &body, asker.accepts, None),
+        Outcome::Accepted => replies::accepted(),
+        Outcome::StartSession { init, body } => {
+            let random = db::random_array::<SESSION_ID_RANDOM_BYTES>();
+            let record = SessionRecord::create(init, &random, &asker.caller.user_key, db::now_ms() as u64);
+            let dropped = sessions::create(&host.sql, &record, &super::streams::new_stream_id())?;
+            for id in dropped {
+                host.hub.close_session(&id);
+                host.inflight.end_session(&id);
+            }
+            replies::message(200, &body, asker.accepts, Some(&record.id))
+        }
+        Outcome::UpdateSession { record, body } => {
+            sessions::save(&host.sql, &record)?;
+            match body {
+                Some(b) => replies::message(200, &b, asker.accepts, None),
+                None => replies::accepted(),
+            }
+        }
+        Outcome::CallTool { call, request } => work::tool(host, asker, call, request).await,
+        Outcome::ListResources { call, cursor, extra } => {
+            work::resource(host, &asker, &call, ResourceWork::List { cursor, extra }).await
+        }
+        Outcome::ReadResource { call, uri, key } => {
+            work::resource(host, &asker, &call, ResourceWork::Read { uri, key }).await
+        }
+        Outcome::CompleteKeys { call, prefix } => {
+            work::resource(host, &asker, &call, ResourceWork::Complete { prefix }).await
+        }
+        Outcome::Run { call, script } => work::script(host, asker, call, script).await,
+        Outcome::Cancel { request_id, .. } => {
+            host.inflight.cancel(asker.session_key(), &request_id);
+            replies::accepted()
+        }
+        Outcome::ClientAnswer { id, outcome } => {
+            host.inflight.answer(asker.session_key(), id, outcome);
+            replies::accepted()
+        }
+        Outcome::Listen { call, filter, ack } => work::listen(host, call, filter, ack),
+    }
+}
+
+enum Body {
+    Read(Vec<u8>),
+    TooLarge,
+    Broken,
+}
+
+/// The body; reading stops as soon as it passes [`MAX_BODY_BYTES`] (a body without
+/// `Content-Length` is capped here).
+async fn read_capped(req: &mut Request) -> Body {
+    if req.inner().body().is_none() {
+        return Body::Read(Vec::new());
+    }
+    let Ok(mut stream) = req.stream() else { return Body::Broken };
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { return Body::Broken };
+        if (out.len() + chunk.len()) as u64 > MAX_BODY_BYTES {
+            return Body::TooLarge;
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Body::Read(out)
+}
+
+/// 2026-07-28: the client's name from `_meta`, for the audit trail.
+fn stateless_client_name(params: Option<&serde_json::Map<String, Value>>) -> Option<String> {
+    params?
+        .get("_meta")?
+        .get(meta::KEY_CLIENT_INFO)?
+        .get("name")?
+        .as_str()
+        .map(|n| jsonrpc::clip(n, 128).to_owned())
+}

@@ -1,0 +1,237 @@
+//! R2 helpers for the tools: the per-call I/O bundle, object metadata as JSON, body reads that
+//! stop at the inline limit, raw `put` (so one JS copy of a body serves every retry), and the
+//! rate-limit retry loop that runs inside a write-queue turn.
+
+use std::collections::BTreeMap;
+
+use futures::StreamExt;
+use serde_json::{json, Map, Value};
+use worker::js_sys::{self, Function, Object as JsObject, Promise, Reflect, Uint8Array};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{Bucket, Object, SqlStorage};
+
+use super::ToolContext;
+use crate::mcp::jsonrpc::{RpcError, INTERNAL_ERROR};
+use crate::storage::namespace::Namespace;
+use crate::storage::{retry, time};
+
+/// What one tool call works with.
+pub struct Io<'a> {
+    pub bucket: &'a Bucket,
+    pub ns: &'a Namespace,
+    pub sql: &'a SqlStorage,
+    pub ctx: &'a ToolContext<'a>,
+}
+
+pub fn internal(message: impl Into<String>) -> RpcError {
+    RpcError::new(INTERNAL_ERROR, message)
+}
+
+/// A binding error's text.
+pub fn message(e: &worker::Error) -> String {
+    match e {
+        worker::Error::JsError(s) | worker::Error::RustError(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub fn uploaded(o: &Object) -> String {
+    time::rfc3339(o.uploaded().as_millis() as i64)
+}
+
+pub fn content_type(o: &Object) -> Option<String> {
+    o.http_metadata().content_type
+}
+
+/// A `list_objects` entry (`key` is the user's key).
+pub fn entry_json(key: &str, o: &Object) -> Value {
+    json!({
+        "key": key,
+        "size": o.size(),
+        "etag": o.etag(),
+        "uploaded": uploaded(o),
+        "content_type": content_type(o),
+    })
+}
+
+/// Reads at most `limit` bytes of an object's body. Small bodies come over in one copy
+/// (`arrayBuffer`); larger ones are streamed and the stream dropped (cancelled) at the limit,
+/// so a large object is never pulled in full.
+pub async fn read_body(o: &Object, body_len: u64, limit: u64) -> worker::Result<Vec<u8>> {
+    let Some(body) = o.body() else {
+        return Ok(Vec::new());
+    };
+    if body_len <= limit {
+        return body.bytes().await;
+    }
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut out = Vec::with_capacity(cap);
+    let mut stream = body.stream()?;
+    while out.len() < cap {
+        match stream.next().await {
+            Some(chunk) => {
+                let chunk = chunk?;
+                let take = (cap - out.len()).min(chunk.len());
+                out.extend_from_slice(chunk.get(..take).unwrap_or(&[]));
+            }
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+/// What R2 reports for a written object.
+pub struct Written {
+    pub etag: String,
+    pub size: u64,
+}
+
+/// Options for [`put`].
+pub struct PutOptions<'a> {
+    /// `onlyIf.etagMatches`: R2 refuses the write (answers `null`) unless the etag still is this.
+    pub only_if_etag: Option<&'a str>,
+    /// `httpMetadata` as a JS object (a source object's, for copies) or built from a content type.
+    pub http_metadata: JsValue,
+    pub custom_metadata: JsValue,
+}
+
+/// `httpMetadata` for a content type.
+pub fn http_metadata_for(content_type: &str) -> JsValue {
+    let o = JsObject::new();
+    let _ = Reflect::set(&o, &"contentType".into(), &content_type.into());
+    o.into()
+}
+
+/// `customMetadata` from a map.
+pub fn custom_metadata_for(m: &BTreeMap<String, String>) -> JsValue {
+    let o = JsObject::new();
+    for (k, v) in m {
+        let _ = Reflect::set(&o, &k.as_str().into(), &v.as_str().into());
+    }
+    o.into()
+}
+
+fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> worker::Result<Promise> {
+    let f: Function = Reflect::get(target, &method.into())?.dyn_into()?;
+    let arr = js_sys::Array::new();
+    for a in args {
+        arr.push(a);
+    }
+    Ok(f.apply(target, &arr)?.dyn_into()?)
+}
+
+fn js_str(o: &JsValue, field: &str) -> Option<String> {
+    Reflect::get(o, &field.into())
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+fn js_num(o: &JsValue, field: &str) -> Option<f64> {
+    Reflect::get(o, &field.into()).ok().and_then(|v| v.as_f64())
+}
+
+/// `R2Bucket.put` with a body already in JS memory. `Ok(None)` when `onlyIf` refused it.
+pub async fn put(
+    bucket: &Bucket,
+    r2_key: &str,
+    body: &JsValue,
+    opts: &PutOptions<'_>,
+) -> worker::Result<Option<Written>> {
+    let options = JsObject::new();
+    if let Some(e) = opts.only_if_etag {
+        let c = JsObject::new();
+        Reflect::set(&c, &"etagMatches".into(), &e.into())?;
+        Reflect::set(&options, &"onlyIf".into(), &c)?;
+    }
+    Reflect::set(&options, &"httpMetadata".into(), &opts.http_metadata)?;
+    Reflect::set(&options, &"customMetadata".into(), &opts.custom_metadata)?;
+    let target: &JsValue = bucket.as_ref();
+    let v = JsFuture::from(call(
+        target,
+        "put",
+        &[&r2_key.into(), body, &options.into()],
+    )?)
+    .await?;
+    if v.is_null() || v.is_undefined() {
+        return Ok(None);
+    }
+    Ok(Some(Written {
+        etag: js_str(&v, "etag").unwrap_or_default(),
+        size: js_num(&v, "size").unwrap_or(0.0) as u64,
+    }))
+}
+
+/// A whole object read into JS memory (never copied into wasm), for copies: the body plus the
+/// source's `httpMetadata` and `customMetadata` objects. `None` when missing or no longer `etag`.
+pub struct JsBody {
+    pub body: JsValue,
+    pub http_metadata: JsValue,
+    pub custom_metadata: JsValue,
+}
+
+pub async fn get_js(bucket: &Bucket, r2_key: &str, etag: &str) -> worker::Result<Option<JsBody>> {
+    let options = JsObject::new();
+    let c = JsObject::new();
+    Reflect::set(&c, &"etagMatches".into(), &etag.into())?;
+    Reflect::set(&options, &"onlyIf".into(), &c)?;
+    let target: &JsValue = bucket.as_ref();
+    let o = JsFuture::from(call(target, "get", &[&r2_key.into(), &options.into()])?).await?;
+    if o.is_null() || o.is_undefined() || !Reflect::has(&o, &"body".into()).unwrap_or(false) {
+        return Ok(None);
+    }
+    let buf = JsFuture::from(call(&o, "arrayBuffer", &[])?).await?;
+    Ok(Some(JsBody {
+        body: Uint8Array::new(&buf).into(),
+        http_metadata: Reflect::get(&o, &"httpMetadata".into())?,
+        custom_metadata: Reflect::get(&o, &"customMetadata".into())?,
+    }))
+}
+
+/// Runs an R2 write, retrying rate limits ([`retry::BACKOFF_MS`]) inside the caller's queue turn.
+/// `Err` carries the tool-error text.
+pub async fn retrying<T, F, Fut>(op: &str, key: &str, mut attempt: F) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = worker::Result<T>>,
+{
+    let mut retries = 0;
+    loop {
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                let text = message(&e);
+                if !retry::is_rate_limited(&text) {
+                    return Err(format!("{op} of {key:?} failed in R2: {text}"));
+                }
+                retries += 1;
+                match retry::backoff(retries, js_sys::Math::random()) {
+                    Some(ms) => {
+                        worker::Delay::from(std::time::Duration::from_millis(u64::from(ms))).await
+                    }
+                    None => return Err(retry::exhausted_message(op, key)),
+                }
+            }
+        }
+    }
+}
+
+/// A head that maps errors to tool-error text.
+pub async fn head(bucket: &Bucket, r2_key: &str, key: &str) -> Result<Option<Object>, String> {
+    bucket
+        .head(r2_key)
+        .await
+        .map_err(|e| format!("Reading {key:?} from R2 failed: {}", message(&e)))
+}
+
+/// `{ key: value }` of an object's custom metadata, as JSON.
+pub fn custom_metadata_json(o: &Object) -> Value {
+    let mut m = Map::new();
+    if let Ok(h) = o.custom_metadata() {
+        let sorted: BTreeMap<_, _> = h.into_iter().collect();
+        for (k, v) in sorted {
+            m.insert(k, Value::String(v));
+        }
+    }
+    Value::Object(m)
+}

@@ -1,0 +1,136 @@
+//! Objects as MCP resources (`r2://objects/<key>`, see `mcp::resources`): `resources/list` pages
+//! over the user's namespace, `resources/read` returns a whole object (the target of
+//! `get_object`'s `resource_link`), and key completion lists by prefix with `/` folders.
+
+use base64::Engine;
+use serde_json::Value;
+use worker::{Bucket, Include};
+
+use super::r2;
+use super::ToolContext;
+use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::pagination::Cursor;
+use crate::mcp::resources::{self as res, ObjectEntry};
+use crate::storage::content::{encoding_for, Encoding};
+use crate::storage::namespace::Namespace;
+use crate::storage::range::RESOURCE_READ_LIMIT;
+
+/// Resources per `resources/list` page.
+const PAGE: u32 = 200;
+/// Keys looked at for one completion.
+const COMPLETE_LIMIT: u32 = 100;
+
+pub async fn list(
+    bucket: &Bucket,
+    ns: &Namespace,
+    _ctx: &ToolContext<'_>,
+    cursor: Option<String>,
+) -> Result<Value, RpcError> {
+    // The host passes R2's cursor; accept our encoded form too.
+    let cursor = cursor
+        .filter(|c| !c.is_empty())
+        .map(|c| match Cursor::decode(&c) {
+            Ok(Cursor::Upstream(u)) => u,
+            _ => c,
+        });
+    let mut req = bucket
+        .list()
+        .prefix(ns.prefix())
+        .limit(PAGE)
+        .include(vec![Include::HttpMetadata]);
+    if let Some(c) = cursor {
+        req = req.cursor(c);
+    }
+    let listed = req.execute().await.map_err(|e| {
+        RpcError::invalid_params(format!(
+            "Invalid cursor or listing failed: {}",
+            r2::message(&e)
+        ))
+    })?;
+    let objects: Vec<ObjectEntry> = listed
+        .objects()
+        .iter()
+        .filter_map(|o| {
+            let full = o.key();
+            ns.from_r2(&full).map(|k| ObjectEntry {
+                key: k.to_owned(),
+                size: o.size(),
+                content_type: r2::content_type(o),
+                uploaded: r2::uploaded(o),
+            })
+        })
+        .collect();
+    let next = if listed.truncated() {
+        listed.cursor()
+    } else {
+        None
+    };
+    Ok(res::list_result(Vec::new(), &objects, next.as_deref()))
+}
+
+pub async fn read(
+    bucket: &Bucket,
+    ns: &Namespace,
+    ctx: &ToolContext<'_>,
+    uri: &str,
+    key: &str,
+) -> Result<Value, RpcError> {
+    let r2_key = ns.to_r2(key);
+    let head = bucket
+        .head(r2_key.as_str())
+        .await
+        .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?;
+    let Some(head) = head else {
+        return Err(res::not_found(ctx.version, uri));
+    };
+    if head.size() > RESOURCE_READ_LIMIT {
+        return Err(RpcError::invalid_params(format!(
+            "The object is {} bytes; resources/read returns objects up to {RESOURCE_READ_LIMIT} bytes. Use get_object with a range.",
+            head.size()
+        )));
+    }
+    let object = bucket
+        .get(r2_key.as_str())
+        .execute()
+        .await
+        .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?
+        .ok_or_else(|| res::not_found(ctx.version, uri))?;
+    let bytes = r2::read_body(&object, object.size(), RESOURCE_READ_LIMIT)
+        .await
+        .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?;
+    let ct = r2::content_type(&object);
+    Ok(match encoding_for(ct.as_deref(), &bytes) {
+        Encoding::Text => res::read_result(
+            uri,
+            ct.as_deref(),
+            Some(&String::from_utf8(bytes).unwrap_or_default()),
+            None,
+        ),
+        Encoding::Base64 => {
+            let b = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            res::read_result(uri, ct.as_deref(), None, Some(&b))
+        }
+    })
+}
+
+pub async fn complete(bucket: &Bucket, ns: &Namespace, prefix: &str) -> Result<Value, RpcError> {
+    let listed = bucket
+        .list()
+        .prefix(ns.to_r2(prefix))
+        .delimiter("/")
+        .limit(COMPLETE_LIMIT)
+        .execute()
+        .await
+        .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?;
+    let mut values: Vec<String> = listed
+        .delimited_prefixes()
+        .iter()
+        .filter_map(|p| ns.from_r2(p).map(str::to_owned))
+        .collect();
+    values.extend(listed.objects().iter().filter_map(|o| {
+        let k = o.key();
+        ns.from_r2(&k).map(str::to_owned)
+    }));
+    values.sort();
+    Ok(res::completion_result(values, listed.truncated()))
+}

@@ -1,0 +1,324 @@
+//! The write tools, each run inside one turn of the write queue (see `storage::queue`): read the
+//! current etag, check the preconditions, write with R2's `onlyIf` on that etag, record the
+//! audit row — all before the next write starts. A refused or failed write records nothing.
+
+use futures::future::join_all;
+use serde_json::json;
+use worker::js_sys::Uint8Array;
+use worker::wasm_bindgen::JsValue;
+
+use super::audit::{self, Entry};
+use super::r2::{self, Io, PutOptions};
+use super::reads::not_found;
+use super::{Change, ChangeKind, ToolOutcome};
+use crate::mcp::tool_args::{Body, CopyObject, DeleteObject, PutObject, ToolRequest};
+use crate::mcp::tools::structured_result;
+use crate::storage::audit::Operation;
+use crate::storage::preconditions;
+
+/// Puts at least this large report progress.
+const PUT_PROGRESS_FROM: usize = 1024 * 1024;
+/// Keys checked at once in a multi-key delete.
+const DELETE_CHUNK: usize = 50;
+/// Largest object `copy_object`/`move_object` copies (it passes through the isolate's memory).
+pub const COPY_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Applies one write request; the caller holds the queue turn.
+pub async fn apply(io: &Io<'_>, request: ToolRequest) -> ToolOutcome {
+    match request {
+        ToolRequest::PutObject(p) => put(io, p).await,
+        ToolRequest::DeleteObject(d) => delete(io, d).await,
+        ToolRequest::CopyObject(c) => copy(io, c, false).await,
+        ToolRequest::MoveObject(c) => copy(io, c, true).await,
+        _ => ToolOutcome::error("not a write"),
+    }
+}
+
+fn kind(before: &Option<String>) -> ChangeKind {
+    if before.is_some() {
+        ChangeKind::Updated
+    } else {
+        ChangeKind::Created
+    }
+}
+
+async fn put(io: &Io<'_>, p: PutObject) -> ToolOutcome {
+    let r2_key = io.ns.to_r2(&p.key);
+    let before = match r2::head(io.bucket, &r2_key, &p.key).await {
+        Ok(o) => o.map(|o| o.etag()),
+        Err(e) => return ToolOutcome::error(e),
+    };
+    if let Err(e) = preconditions::check(
+        before.as_deref(),
+        p.if_match.as_deref(),
+        p.create_only,
+        &format!("{:?}", p.key),
+    ) {
+        return ToolOutcome::error(e);
+    }
+    // One copy into JS memory; every retry reuses it.
+    let bytes: &[u8] = match &p.body {
+        Body::Text(t) => t.as_bytes(),
+        Body::Bytes(b) => b,
+    };
+    let len = bytes.len();
+    let body: JsValue = Uint8Array::from(bytes).into();
+    drop(p.body);
+    if len >= PUT_PROGRESS_FROM {
+        (io.ctx.progress)(0.0, Some(len as f64), Some(format!("writing {len} bytes")));
+    }
+    let opts = PutOptions {
+        only_if_etag: before.as_deref(),
+        http_metadata: r2::http_metadata_for(&p.content_type),
+        custom_metadata: r2::custom_metadata_for(&p.custom_metadata),
+    };
+    let written = match r2::retrying("put_object", &p.key, || {
+        r2::put(io.bucket, &r2_key, &body, &opts)
+    })
+    .await
+    {
+        Ok(Some(w)) => w,
+        Ok(None) => {
+            return ToolOutcome::error(format!(
+            "Precondition failed: {:?} changed while it was being written; nothing was written.",
+            p.key
+        ))
+        }
+        Err(e) => return ToolOutcome::error(e),
+    };
+    if len >= PUT_PROGRESS_FROM {
+        (io.ctx.progress)(len as f64, Some(len as f64), None);
+    }
+    let seq = audit::record(
+        io,
+        Entry {
+            op: Operation::Put,
+            keys: &[&p.key],
+            before: before.as_deref(),
+            after: Some(&written.etag),
+        },
+    );
+    let changes = vec![Change {
+        key: p.key.clone(),
+        kind: kind(&before),
+    }];
+    let result = structured_result(
+        json!({ "key": p.key, "etag": written.etag, "size": written.size, "seq": seq }),
+        io.ctx.version,
+    );
+    ToolOutcome { result, changes }
+}
+
+async fn delete(io: &Io<'_>, d: DeleteObject) -> ToolOutcome {
+    let total = d.keys.len();
+    let many = total > 1;
+    // Which keys exist (and their etags), a chunk at a time; nothing is applied before all are known.
+    let mut existing: Vec<(String, String)> = Vec::new();
+    let mut absent: Vec<String> = Vec::new();
+    for (i, chunk) in d.keys.chunks(DELETE_CHUNK).enumerate() {
+        if io.ctx.cancelled.get() {
+            return ToolOutcome::error("Cancelled before anything was deleted.");
+        }
+        let heads = join_all(chunk.iter().map(|k| {
+            let r2_key = io.ns.to_r2(k);
+            async move { (k, r2::head(io.bucket, &r2_key, k).await) }
+        }))
+        .await;
+        for (k, h) in heads {
+            match h {
+                Ok(Some(o)) => existing.push((k.clone(), o.etag())),
+                Ok(None) => absent.push(k.clone()),
+                Err(e) => return ToolOutcome::error(e),
+            }
+        }
+        if many {
+            let done = ((i + 1) * DELETE_CHUNK).min(total) as f64;
+            (io.ctx.progress)(done, Some(total as f64 * 2.0), Some("checking keys".into()));
+        }
+    }
+    existing.dedup_by(|a, b| a.0 == b.0);
+    if let Some(want) = d.if_match.as_deref() {
+        let current = existing.first().map(|(_, e)| e.as_str());
+        let what = format!("{:?}", d.keys.first().map(String::as_str).unwrap_or(""));
+        if let Err(e) = preconditions::check(current, Some(want), false, &what) {
+            return ToolOutcome::error(e);
+        }
+    }
+    if io.ctx.cancelled.get() {
+        return ToolOutcome::error("Cancelled before anything was deleted.");
+    }
+    let deleted: Vec<String> = existing.iter().map(|(k, _)| k.clone()).collect();
+    if !deleted.is_empty() {
+        let r2_keys: Vec<String> = deleted.iter().map(|k| io.ns.to_r2(k)).collect();
+        let label = deleted.first().cloned().unwrap_or_default();
+        let outcome = r2::retrying("delete_object", &label, || async {
+            if r2_keys.len() == 1 {
+                io.bucket
+                    .delete(r2_keys.first().cloned().unwrap_or_default())
+                    .await
+            } else {
+                io.bucket
+                    .delete_multiple(r2_keys.iter().map(String::as_str).collect())
+                    .await
+            }
+        })
+        .await;
+        if let Err(e) = outcome {
+            return ToolOutcome::error(e);
+        }
+        let keys: Vec<&str> = deleted.iter().map(String::as_str).collect();
+        let before = if deleted.len() == 1 {
+            existing.first().map(|(_, e)| e.as_str())
+        } else {
+            None
+        };
+        audit::record(
+            io,
+            Entry {
+                op: Operation::Delete,
+                keys: &keys,
+                before,
+                after: None,
+            },
+        );
+    }
+    if many {
+        (io.ctx.progress)(total as f64 * 2.0, Some(total as f64 * 2.0), None);
+    }
+    let changes = deleted
+        .iter()
+        .map(|k| Change {
+            key: k.clone(),
+            kind: ChangeKind::Deleted,
+        })
+        .collect();
+    let result = structured_result(
+        json!({ "deleted": deleted, "absent": absent }),
+        io.ctx.version,
+    );
+    ToolOutcome { result, changes }
+}
+
+async fn copy(io: &Io<'_>, c: CopyObject, remove_source: bool) -> ToolOutcome {
+    let tool = if remove_source {
+        "move_object"
+    } else {
+        "copy_object"
+    };
+    let (src_r2, dst_r2) = (io.ns.to_r2(&c.source_key), io.ns.to_r2(&c.destination_key));
+    let source = match r2::head(io.bucket, &src_r2, &c.source_key).await {
+        Ok(Some(o)) => o,
+        Ok(None) => return ToolOutcome::error(not_found(&c.source_key)),
+        Err(e) => return ToolOutcome::error(e),
+    };
+    let src_etag = source.etag();
+    let what_src = format!("source {:?}", c.source_key);
+    if let Err(e) = preconditions::check(
+        Some(&src_etag),
+        c.if_source_match.as_deref(),
+        false,
+        &what_src,
+    ) {
+        return ToolOutcome::error(e);
+    }
+    if source.size() > COPY_LIMIT {
+        return ToolOutcome::error(format!(
+            "{tool}: the source is {} bytes; objects up to {COPY_LIMIT} bytes can be copied.",
+            source.size()
+        ));
+    }
+    let before = match r2::head(io.bucket, &dst_r2, &c.destination_key).await {
+        Ok(o) => o.map(|o| o.etag()),
+        Err(e) => return ToolOutcome::error(e),
+    };
+    let what_dst = format!("destination {:?}", c.destination_key);
+    if let Err(e) = preconditions::check(
+        before.as_deref(),
+        c.if_match.as_deref(),
+        c.create_only,
+        &what_dst,
+    ) {
+        return ToolOutcome::error(e);
+    }
+    // The body stays in JS memory: R2 → ArrayBuffer → R2.
+    let body = match r2::get_js(io.bucket, &src_r2, &src_etag).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return ToolOutcome::error(format!(
+                "Precondition failed: source {:?} changed during the {tool}; nothing was written.",
+                c.source_key
+            ))
+        }
+        Err(e) => {
+            return ToolOutcome::error(format!(
+                "Reading {:?} failed in R2: {}",
+                c.source_key,
+                r2::message(&e)
+            ))
+        }
+    };
+    let opts = PutOptions {
+        only_if_etag: before.as_deref(),
+        http_metadata: body.http_metadata,
+        custom_metadata: body.custom_metadata,
+    };
+    let written = match r2::retrying(tool, &c.destination_key, || {
+        r2::put(io.bucket, &dst_r2, &body.body, &opts)
+    })
+    .await
+    {
+        Ok(Some(w)) => w,
+        Ok(None) => {
+            return ToolOutcome::error(format!(
+                "Precondition failed: {what_dst} changed during the {tool}; nothing was written."
+            ))
+        }
+        Err(e) => return ToolOutcome::error(e),
+    };
+    let keys = [c.source_key.as_str(), c.destination_key.as_str()];
+    let mut changes = vec![Change {
+        key: c.destination_key.clone(),
+        kind: kind(&before),
+    }];
+    let mut op = Operation::Copy;
+    let mut failure = None;
+    if remove_source {
+        match r2::retrying(tool, &c.source_key, || io.bucket.delete(src_r2.clone())).await {
+            Ok(()) => {
+                op = Operation::Move;
+                changes.push(Change {
+                    key: c.source_key.clone(),
+                    kind: ChangeKind::Deleted,
+                });
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    let seq = audit::record(
+        io,
+        Entry {
+            op,
+            keys: &keys,
+            before: before.as_deref(),
+            after: Some(&written.etag),
+        },
+    );
+    if let Some(e) = failure {
+        let msg = format!("{tool}: copied to {:?} (etag {}), but the source could not be deleted, so both exist: {e}", c.destination_key, written.etag);
+        return ToolOutcome {
+            result: crate::mcp::tools::error_result(msg),
+            changes,
+        };
+    }
+    let result = structured_result(
+        json!({
+            "source_key": c.source_key,
+            "destination_key": c.destination_key,
+            "etag": written.etag,
+            "size": written.size,
+            "seq": seq,
+        }),
+        io.ctx.version,
+    );
+    ToolOutcome { result, changes }
+}

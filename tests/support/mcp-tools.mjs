@@ -1,0 +1,74 @@
+/**
+ * MCP client helpers for the R2 tool specs: a dev bearer token per user (no OAuth dance), an
+ * official SDK client over Streamable HTTP, and `tool()` which calls a tool and returns its
+ * `structuredContent`, failing loudly on `isError` (use `toolError()` when an error is expected).
+ */
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+/** A bearer token for a test user (DEV_MODE=1 only). */
+export async function devToken(url, email, groups = []) {
+  const r = await fetch(`${url}/_dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, groups }),
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  return (await r.json()).access_token;
+}
+
+/** A connected SDK client (initialize + initialized done). */
+export async function connect(url, token, name = 'tools-spec') {
+  const client = new Client({ name, version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  await client.connect(transport);
+  return client;
+}
+
+/** Calls a tool; returns structuredContent, asserting it is not an error and has a text copy. */
+export async function tool(client, name, args = {}) {
+  const r = await client.callTool({ name, arguments: args });
+  assert.notEqual(r.isError, true, `${name} failed: ${r.content?.[0]?.text}`);
+  assert.ok(r.structuredContent, `${name}: no structuredContent`);
+  assert.deepEqual(JSON.parse(r.content[0].text), r.structuredContent, `${name}: text copy differs`);
+  return r.structuredContent;
+}
+
+/** Calls a tool that must fail; returns the error text. */
+export async function toolError(client, name, args = {}) {
+  const r = await client.callTool({ name, arguments: args });
+  assert.equal(r.isError, true, `${name} should have failed: ${JSON.stringify(r.structuredContent ?? r.content)}`);
+  return r.content[0].text;
+}
+
+/** Runs `fn` over `items` with at most `n` in flight; results in order. */
+export async function pool(items, n, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
+
+/** Lists every object under `prefix`, following next_cursor; returns keys and page count. */
+export async function listAll(client, args = {}) {
+  const keys = [];
+  let cursor;
+  let pages = 0;
+  do {
+    const page = await tool(client, 'list_objects', { ...args, ...(cursor ? { cursor } : {}) });
+    keys.push(...page.objects.map((o) => o.key));
+    cursor = page.next_cursor ?? undefined;
+    pages++;
+  } while (cursor);
+  return { keys, pages };
+}
