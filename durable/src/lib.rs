@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`grants`] | OAuth grants and tokens: token format, hashing, code and refresh-rotation rules |
 //! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
+//! | [`url_parts`] | origin and query of a request URL, without a general URL parser |
 //! | [`schema`] | the SQLite tables this object keeps, created and migrated in one place |
 //! | `object` (wasm32) | the Durable Object runtime: internal routes, SQLite and R2 calls |
 //! | `registry` (wasm32) | the `ClientRegistry` object: registered OAuth clients and registration rate limits |
@@ -17,6 +18,7 @@ pub mod grants;
 pub mod mcp;
 pub mod schema;
 pub mod storage;
+pub mod url_parts;
 
 #[cfg(target_arch = "wasm32")]
 pub mod object;

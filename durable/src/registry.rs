@@ -36,8 +36,8 @@ impl ClientRegistry {
     }
 
     pub async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let url = req.url()?;
-        let path = url.path().to_owned();
+        let url = req.inner().url();
+        let path = req.path();
         let now = (worker::Date::now().as_millis() / 1000) as i64;
         let parts: Vec<&str> = path.trim_start_matches('/').splitn(2, '/').collect();
         match (req.method(), parts.as_slice()) {
@@ -85,7 +85,7 @@ impl ClientRegistry {
             }
             (Method::Post, ["limit", key]) => {
                 let q = |name: &str| {
-                    url.query_pairs().find(|(k, _)| k == name).and_then(|(_, v)| v.parse::<i64>().ok())
+                    crate::url_parts::query_param(&url, name).and_then(|v| v.parse::<i64>().ok())
                 };
                 let (max, window) = (q("max").unwrap_or(10).max(1), q("window").unwrap_or(3600).max(1));
                 let (allowed, retry_after) = self.hit(key, max, window, now)?;

@@ -19,7 +19,7 @@ use crate::config::Upstream;
 use crate::upstream::{self, UpstreamError};
 
 pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
-    let query = req.url()?.query().unwrap_or("").to_owned();
+    let query = r2_mcp_durable::url_parts::query(&req.inner().url()).to_owned();
     let Ok(q) = form::parse(query.as_bytes(), 16 * 1024) else {
         return page_error(400, "Bad request", "The login response could not be read.");
     };

@@ -89,7 +89,7 @@ async fn forward(req: &Request, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)]
     if let Some(body) = req.inner().body() {
         init.with_body(Some(body.into()));
     }
-    let forwarded = Request::new_with_init(&req.url()?.to_string(), &init)?;
+    let forwarded = Request::new_with_init(&req.inner().url(), &init)?;
     ctx.user_object(user_key)?.fetch_with_request(forwarded).await
 }
 

@@ -28,7 +28,8 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(req: &Request, env: Env, config: Rc<Config>) -> Result<Self> {
-        let origin = req.url()?.origin().ascii_serialization();
+        let url = req.inner().url();
+        let origin = r2_mcp_durable::url_parts::origin(&url).unwrap_or("").to_owned();
         Ok(Ctx { config, env, origin })
     }
 

@@ -29,7 +29,7 @@ pub(super) fn complete(ctx: &Ctx, call: &Call, p: Option<&Map<String, Value>>) -
             Ok(Some(Outcome::CompleteKeys { call: call.clone(), prefix: value.to_owned() }))
         }
         Some("ref/resource") => ok(call, resources::completion_result(Vec::new(), false)),
-        Some("ref/prompt") if ctx.conformance => {
+        Some("ref/prompt") if ctx.fixtures() => {
             let name = r.get("name").and_then(Value::as_str).unwrap_or("");
             match conformance::complete_prompt_argument(name, value) {
                 Some(values) => ok(call, resources::completion_result(values, false)),

@@ -40,6 +40,14 @@ pub struct Ctx<'a> {
     pub key_prefix_len: usize,
 }
 
+impl Ctx<'_> {
+    /// Whether the conformance fixtures are served: the setting, in a build that has them (the
+    /// `conformance` feature; without it the compiler drops the fixtures from the wasm).
+    pub fn fixtures(&self) -> bool {
+        cfg!(feature = "conformance") && self.conformance
+    }
+}
+
 /// Who is asking, after the era is settled.
 enum Peer<'a> {
     Session(&'a SessionRecord),
@@ -178,7 +186,7 @@ fn initialize(ctx: &Ctx, req: &Request) -> Outcome {
     let caps = p.and_then(|p| p.get("capabilities")).filter(|c| c.is_object()).cloned().unwrap_or_else(|| json!({}));
     let info = p.and_then(|p| p.get("clientInfo")).cloned().unwrap_or(Value::Null);
     let init = SessionInit { version, client_info: info, client_capabilities: caps };
-    let body = jsonrpc::success(&req.id, capabilities::initialize_result(version, ctx.conformance));
+    let body = jsonrpc::success(&req.id, capabilities::initialize_result(version, ctx.fixtures()));
     Outcome::StartSession { init, body }
 }
 
@@ -201,11 +209,11 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
     };
     match call.method.as_str() {
         "ping" if v.is_session_based() => ok(call, json!({})),
-        "server/discover" if v.is_stateless() => ok(call, capabilities::discover_result(ctx.conformance)),
+        "server/discover" if v.is_stateless() => ok(call, capabilities::discover_result(ctx.fixtures())),
         "tools/list" => {
             let cursor = pagination::cursor_param(p)?;
             let mut all = tools::list_for(ctx.role, v);
-            if ctx.conformance {
+            if ctx.fixtures() {
                 all.extend(conformance::tools());
             }
             let (page, next) = pagination::page(&all, cursor.as_ref(), pagination::PAGE_SIZE)?;
@@ -217,13 +225,13 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
             if matches!(cursor, Some(Cursor::Offset(_))) {
                 return Err(RpcError::invalid_params("Invalid cursor"));
             }
-            let extra = if ctx.conformance && cursor.is_none() { conformance::resources() } else { Vec::new() };
+            let extra = if ctx.fixtures() && cursor.is_none() { conformance::resources() } else { Vec::new() };
             Ok(Some(Outcome::ListResources { call: call.clone(), cursor, extra }))
         }
         "resources/templates/list" => {
             let cursor = pagination::cursor_param(p)?;
             let mut all = vec![resources::object_template()];
-            if ctx.conformance {
+            if ctx.fixtures() {
                 all.extend(conformance::resource_templates());
             }
             let (page, next) = pagination::page(&all, cursor.as_ref(), pagination::PAGE_SIZE)?;
@@ -231,7 +239,7 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
         }
         "resources/read" => {
             let uri = str_param(p, "uri")?;
-            if ctx.conformance {
+            if ctx.fixtures() {
                 if let Some(r) = conformance::read_resource(uri) {
                     return ok(call, r);
                 }
@@ -244,7 +252,7 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
         "resources/subscribe" | "resources/unsubscribe" if v.is_session_based() => {
             let Some(s) = session else { return Ok(None) };
             let uri = str_param(p, "uri")?;
-            let ours = object_key(ctx, uri).is_some() || (ctx.conformance && conformance::is_resource(uri));
+            let ours = object_key(ctx, uri).is_some() || (ctx.fixtures() && conformance::is_resource(uri));
             let mut record = s.clone();
             if call.method == "resources/subscribe" {
                 if !ours {
@@ -263,14 +271,14 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
         }
         "prompts/list" => {
             let cursor = pagination::cursor_param(p)?;
-            let all = if ctx.conformance { conformance::prompts() } else { Vec::new() };
+            let all = if ctx.fixtures() { conformance::prompts() } else { Vec::new() };
             let (page, next) = pagination::page(&all, cursor.as_ref(), pagination::PAGE_SIZE)?;
             ok(call, with_cursor(json!({ "prompts": page }), next))
         }
         "prompts/get" => {
             let name = str_param(p, "name")?;
             let args = p.and_then(|p| p.get("arguments")).and_then(Value::as_object);
-            if ctx.conformance {
+            if ctx.fixtures() {
                 return ok(call, conformance::get_prompt(name, args)?);
             }
             Err(RpcError::invalid_params(format!("Unknown prompt: {}", jsonrpc::clip(name, 100))))
@@ -317,7 +325,7 @@ fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>
             Err(message) => ok(call, tools::error_result(message)),
         };
     }
-    if ctx.conformance && conformance::is_tool(name) {
+    if ctx.fixtures() && conformance::is_tool(name) {
         let c = CallCtx {
             version: call.version,
             progress_token: call.progress_token.as_ref(),

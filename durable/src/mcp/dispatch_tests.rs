@@ -285,6 +285,7 @@ fn stateless_has_no_subscribe_or_set_level() {
 }
 
 #[test]
+#[cfg(feature = "conformance")]
 fn conformance_fixtures_are_hidden_unless_enabled() {
     let s = session(Version::V2025_11_25);
     let mut c = ctx(Some(&s));
@@ -298,6 +299,7 @@ fn conformance_fixtures_are_hidden_unless_enabled() {
 }
 
 #[test]
+#[cfg(feature = "conformance")]
 fn conformance_progress_tool_streams_three_increasing_notifications() {
     let s = session(Version::V2025_11_25);
     let mut c = ctx(Some(&s));

@@ -31,7 +31,7 @@ pub(super) fn listen(ctx: &Ctx, call: &Call, p: Option<&Map<String, Value>>) -> 
         .map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
-                .filter(|u| object_key(ctx, u).is_some() || (ctx.conformance && conformance::is_resource(u)))
+                .filter(|u| object_key(ctx, u).is_some() || (ctx.fixtures() && conformance::is_resource(u)))
                 .take(MAX_SUBSCRIPTIONS)
                 .map(str::to_owned)
                 .collect()

@@ -56,7 +56,13 @@ impl Settings {
         let writer_groups = get("WRITER_GROUPS").map(|v| comma_list(&v)).filter(|l| !l.is_empty());
         let conformance = match get("MCP_CONFORMANCE").as_deref() {
             None | Some("0") | Some("false") => false,
-            Some("1") | Some("true") => true,
+            Some("1") | Some("true") if cfg!(feature = "conformance") => true,
+            Some("1") | Some("true") => {
+                return Err((
+                    "MCP_CONFORMANCE",
+                    "needs a build with the conformance fixtures (R2MCP_FEATURES=conformance scripts/build)".into(),
+                ))
+            }
             Some(other) => return Err(("MCP_CONFORMANCE", format!("must be 0 or 1, not {:?}", clip(other)))),
         };
         let session_ttl_secs = match get("SESSION_TTL_SECS") {
@@ -152,10 +158,20 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "conformance")]
     fn conformance_fixtures_are_on_only_with_1() {
         assert!(parse(&[("MCP_CONFORMANCE", "1")]).unwrap().conformance);
         assert!(!parse(&[("MCP_CONFORMANCE", "0")]).unwrap().conformance);
         assert_eq!(parse(&[("MCP_CONFORMANCE", "yes")]).unwrap_err().0, "MCP_CONFORMANCE");
+    }
+
+    #[test]
+    #[cfg(not(feature = "conformance"))]
+    fn conformance_setting_is_refused_by_a_build_without_the_fixtures() {
+        let (name, why) = parse(&[("MCP_CONFORMANCE", "1")]).unwrap_err();
+        assert_eq!(name, "MCP_CONFORMANCE");
+        assert!(why.contains("conformance"), "{why}");
+        assert!(!parse(&[("MCP_CONFORMANCE", "0")]).unwrap().conformance);
     }
 
     #[test]

@@ -104,7 +104,8 @@ impl McpHost {
             Ok(m) => m,
             Err(r) => return replies::rejection(&r),
         };
-        let own = req.url()?.origin().ascii_serialization();
+        let url = req.inner().url();
+        let own = crate::url_parts::origin(&url).unwrap_or("").to_owned();
         if let Err(r) = http_rules::check_origin(header(&req, "Origin").as_deref(), &settings.origin_policy(&own)) {
             return replies::rejection(&r);
         }

@@ -1,0 +1,57 @@
+//! The parts of a request URL the server needs — origin, query — taken from the runtime's already
+//! normalised URL string without a general URL parser (the `url` crate and its IDNA tables would
+//! otherwise be most of a Worker's data segment).
+
+/// `scheme://host[:port]` of an absolute URL (as the runtime gives it: lower-case scheme and host,
+/// default port omitted). `None` for anything that is not `scheme://authority…`.
+pub fn origin(url: &str) -> Option<&str> {
+    let scheme_end = url.find("://")?;
+    let scheme = &url[..scheme_end];
+    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
+        return None;
+    }
+    let rest = &url[scheme_end + 3..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if authority_len == 0 {
+        return None;
+    }
+    Some(&url[..scheme_end + 3 + authority_len])
+}
+
+/// The query string (without `?` and without any fragment), or `""`.
+pub fn query(url: &str) -> &str {
+    let before_fragment = url.split('#').next().unwrap_or("");
+    before_fragment.split_once('?').map_or("", |(_, q)| q)
+}
+
+/// The value of the first query parameter named `name`, not percent-decoded (for simple numeric
+/// and token parameters only).
+pub fn query_param<'a>(url: &'a str, name: &str) -> Option<&'a str> {
+    query(url).split('&').find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_is_scheme_and_authority() {
+        assert_eq!(origin("https://mcp.example/mcp?x=1"), Some("https://mcp.example"));
+        assert_eq!(origin("http://127.0.0.1:8787/authorize"), Some("http://127.0.0.1:8787"));
+        assert_eq!(origin("http://[::1]:9/"), Some("http://[::1]:9"));
+        assert_eq!(origin("https://h.example"), Some("https://h.example"));
+        assert_eq!(origin("https://h.example?q"), Some("https://h.example"));
+        assert_eq!(origin("/relative"), None);
+        assert_eq!(origin("https:///x"), None);
+        assert_eq!(origin("://x"), None);
+    }
+
+    #[test]
+    fn query_stops_at_the_fragment() {
+        assert_eq!(query("https://h/a?x=1&y=2#frag?no"), "x=1&y=2");
+        assert_eq!(query("https://h/a#f?x"), "");
+        assert_eq!(query("https://h/a"), "");
+        assert_eq!(query_param("https://h/limit/k?max=5&window=60", "window"), Some("60"));
+        assert_eq!(query_param("https://h/limit/k?max=5", "window"), None);
+    }
+}
