@@ -175,6 +175,12 @@ impl Config {
 
         let registrations_per_hour = seconds("REGISTRATIONS_PER_HOUR", 20, 1, 1_000_000)? as u32;
 
+        // The user objects read their own settings (roles, sessions, origins, fixtures); check
+        // them here too, so a bad one is named on the first request rather than inside /mcp.
+        if let Err((setting, problem)) = r2_mcp_durable::mcp::settings::Settings::from_lookup(|n| get(n)) {
+            return Err(ConfigError { setting, problem });
+        }
+
         Ok(Config {
             auth,
             cookie_key: cookie_key.into_bytes(),

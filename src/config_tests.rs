@@ -142,3 +142,10 @@ fn unknown_auth_mode_is_named() {
     let e = Config::from_lookup(lookup(&with(&[("AUTH_MODE", "magic")]))).unwrap_err();
     assert_eq!(e.setting, "AUTH_MODE");
 }
+
+#[test]
+fn the_user_objects_settings_are_checked_here_too() {
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("SESSION_TTL_SECS", "5")])))
+        .unwrap_err();
+    assert_eq!(e.setting, "SESSION_TTL_SECS");
+}

@@ -2,6 +2,8 @@
 //! to a loopback host, so a misconfigured deployment still cannot expose them:
 //! - `POST|GET /_dev/do/<name>/hits`: a counter in the Durable Object named `<name>` (routing and
 //!   persistence checks);
+//! - `GET /_dev/metrics`: the size of this isolate's wasm linear memory (the benchmark watches it
+//!   stay flat over a long run);
 //! - `POST /_dev/panic` and `POST /_dev/do/<name>/panic`: a deliberate panic in the Worker or in an
 //!   object, for the containment test;
 //! - `POST /_dev/token` `{"email", "groups"?, "name"?}`: a grant and tokens for a test user without
@@ -29,6 +31,9 @@ pub async fn handle(mut req: Request, ctx: &Ctx, path: &str) -> Result<Response>
         init.with_method(req.method());
         let inner = Request::new_with_init(&format!("https://user-object/_dev/{route}"), &init)?;
         return stub.fetch_with_request(inner).await;
+    }
+    if path == "/_dev/metrics" {
+        return http::json(200, &serde_json::json!({ "wasm_memory_bytes": wasm_memory_bytes() }));
     }
     if path == "/_dev/panic" && req.method() == worker::Method::Post {
         panic!("deliberate panic in the front Worker (DEV_MODE containment test)");
@@ -65,4 +70,15 @@ pub async fn handle(mut req: Request, ctx: &Ctx, path: &str) -> Result<Response>
         return http::json(status, &json);
     }
     http::json_error(404, "not_found", "no such dev route")
+}
+
+/// Bytes of wasm linear memory this instance has grown to (it never shrinks, so a leak shows).
+fn wasm_memory_bytes() -> f64 {
+    use worker::js_sys::Reflect;
+    let memory = worker::wasm_bindgen::memory();
+    Reflect::get(&memory, &"buffer".into())
+        .and_then(|b| Reflect::get(&b, &"byteLength".into()))
+        .ok()
+        .and_then(|n| n.as_f64())
+        .unwrap_or(0.0)
 }

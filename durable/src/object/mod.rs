@@ -18,6 +18,10 @@ pub mod mcp_host;
 pub mod r2tools;
 pub mod upstream_refresh;
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+
 use serde::de::DeserializeOwned;
 use worker::{Env, Method, Request, Response, Result, SqlStorage, SqlStorageValue, State};
 
@@ -50,7 +54,17 @@ pub struct UserObject {
     state: State,
     sql: SqlStorage,
     mcp: mcp_host::McpHost,
+    /// Recently verified access tokens: `SHA-256(token)` and resource → the caller and the token's
+    /// expiry. Spares the SQL lookups and the unsealing on every request of a session; emptied
+    /// whenever a grant may have been revoked (any `/oauth/token` or `/oauth/revoke` call).
+    /// (`AssertUnwindSafe`: a panic mid-request leaves at worst a stale entry for a live token.)
+    verified: AssertUnwindSafe<RefCell<HashMap<(String, String), (McpCaller, i64)>>>,
+    /// Whether the cleanup alarm is known to be scheduled (spares a storage call per request).
+    alarm_set: AssertUnwindSafe<Cell<bool>>,
 }
+
+/// Most verified tokens remembered at once (the cache is emptied when full).
+const VERIFIED_MAX: usize = 256;
 
 impl UserObject {
     /// Opens the object's SQLite database and brings its schema up to date. SQL calls are
@@ -61,7 +75,13 @@ impl UserObject {
             worker::console_error!("schema migration failed: {e}");
         }
         let mcp = mcp_host::McpHost::new(&state, &env, sql.clone());
-        Self { state, sql, mcp }
+        Self {
+            state,
+            sql,
+            mcp,
+            verified: AssertUnwindSafe(RefCell::default()),
+            alarm_set: AssertUnwindSafe(Cell::new(false)),
+        }
     }
 
     /// Serves one internal request from the front Worker.
@@ -70,8 +90,17 @@ impl UserObject {
         let reply = match (req.method(), path.as_str()) {
             (_, "/mcp") => return self.mcp_request(req).await,
             (Method::Post, "/oauth/grant") => grants::open_grant(&self.sql, body(&mut req).await?)?,
-            (Method::Post, "/oauth/token") => grants::token(&self.sql, body(&mut req).await?).await?,
-            (Method::Post, "/oauth/revoke") => grants::revoke_token(&self.sql, body(&mut req).await?)?,
+            (Method::Post, "/oauth/token") => {
+                self.verified.borrow_mut().clear();
+                let reply = grants::token(&self.sql, body(&mut req).await?).await?;
+                // A replayed code or refresh token revokes its grant, possibly after an await.
+                self.verified.borrow_mut().clear();
+                reply
+            }
+            (Method::Post, "/oauth/revoke") => {
+                self.verified.borrow_mut().clear();
+                grants::revoke_token(&self.sql, body(&mut req).await?)?
+            }
             (Method::Post, "/oauth/dev-token") => grants::dev_token(&self.sql, body(&mut req).await?)?,
             (Method::Post, "/_dev/hits") => return counter_response(self.bump("hits")?),
             (Method::Get, "/_dev/hits") => return counter_response(self.read("hits")?),
@@ -87,9 +116,12 @@ impl UserObject {
     /// Periodic cleanup: expired grants and tokens, idle MCP sessions and their event logs.
     pub async fn alarm(&self) -> Result<Response> {
         let swept = grants::sweep(&self.sql)?;
+        self.verified.borrow_mut().clear();
         let more = self.mcp.alarm().await?;
         if more || self.has_live_state()? {
             self.state.storage().set_alarm(ALARM_EVERY_MS).await?;
+        } else {
+            self.alarm_set.set(false);
         }
         Response::ok(format!("swept {swept}"))
     }
@@ -110,7 +142,14 @@ impl UserObject {
         }
         let bearer = req.headers().get(BEARER_HEADER)?.unwrap_or_default();
         let resource = req.headers().get(RESOURCE_HEADER)?.unwrap_or_default();
-        match grants::authenticate(&self.sql, &bearer, &resource)? {
+        let key = (crate::grants::token::hash(&bearer), resource);
+        let cached = self.verified.borrow().get(&key).filter(|(_, exp)| db::now_secs() < *exp).map(|(c, _)| c.clone());
+        if let Some(caller) = cached {
+            self.ensure_alarm().await;
+            return self.mcp.serve(req, caller).await;
+        }
+        let resource = &key.1;
+        match grants::authenticate(&self.sql, &bearer, resource)? {
             Err(why) => {
                 let mut resp = Response::error("unauthorized", 401)?;
                 resp.headers_mut().set(AUTH_ERROR_HEADER, why)?;
@@ -118,6 +157,7 @@ impl UserObject {
             }
             Ok(caller) => {
                 let user_key = bearer.split(':').next().unwrap_or_default().to_owned();
+                let expires_at = caller.info.expires_at;
                 let caller = McpCaller {
                     user_key,
                     grant_id: caller.info.grant_id,
@@ -125,6 +165,13 @@ impl UserObject {
                     scope: caller.info.scope,
                     identity: caller.identity,
                 };
+                {
+                    let mut verified = self.verified.borrow_mut();
+                    if verified.len() >= VERIFIED_MAX {
+                        verified.clear();
+                    }
+                    verified.insert(key, (caller.clone(), expires_at));
+                }
                 self.ensure_alarm().await;
                 self.mcp.serve(req, caller).await
             }
@@ -133,9 +180,14 @@ impl UserObject {
 
     /// Schedules the cleanup alarm if none is pending.
     async fn ensure_alarm(&self) {
+        if self.alarm_set.get() {
+            return;
+        }
+        self.alarm_set.set(true);
         let storage = self.state.storage();
         if let Ok(None) = storage.get_alarm().await {
             if let Err(e) = storage.set_alarm(ALARM_EVERY_MS).await {
+                self.alarm_set.set(false);
                 worker::console_warn!("could not schedule the cleanup alarm: {e}");
             }
         }
