@@ -71,6 +71,8 @@ pub struct Config {
     /// Dynamic client registrations allowed per source address per hour
     /// (`REGISTRATIONS_PER_HOUR`, default 20).
     pub registrations_per_hour: u32,
+    /// `CLIENT_METADATA_DOCUMENTS=1`: accept https client ids whose metadata is fetched (CIMD).
+    pub client_metadata_documents: bool,
 }
 
 /// Token lifetimes in seconds.
@@ -174,6 +176,11 @@ impl Config {
         };
 
         let registrations_per_hour = seconds("REGISTRATIONS_PER_HOUR", 20, 1, 1_000_000)? as u32;
+        let client_metadata_documents = match read("CLIENT_METADATA_DOCUMENTS").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(_) => return Err(err("CLIENT_METADATA_DOCUMENTS", "must be 0 or 1")),
+        };
 
         // The user objects read their own settings (roles, sessions, origins, fixtures); check
         // them here too, so a bad one is named on the first request rather than inside /mcp.
@@ -187,6 +194,7 @@ impl Config {
             dev_mode,
             lifetimes,
             registrations_per_hour,
+            client_metadata_documents,
         })
     }
 }

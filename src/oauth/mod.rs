@@ -16,6 +16,7 @@
 //! | [`redirect_uri`] | which redirect URIs may be registered, and matching (loopback any port) |
 //! | [`registration`] | RFC 7591 dynamic client registration, the stored `ClientRecord` |
 //! | [`client_auth`] | client authentication at `/token` and `/revoke` (Basic, post, none) |
+//! | [`client_metadata_document`] | Client ID Metadata Documents: which URLs, and turning a fetched document into a client |
 //! | [`authorize`] | the `/authorize` request in two phases; success and error redirects (RFC 9207 `iss`) |
 //! | [`token_request`] | `/token` and `/revoke` request bodies |
 //! | [`cookies`] | signed (and optionally encrypted) expiring cookies, `__Host-` headers, CSRF tokens |
@@ -34,6 +35,7 @@
 pub mod aead;
 pub mod authorize;
 pub mod client_auth;
+pub mod client_metadata_document;
 pub mod consent_page;
 pub mod cookies;
 pub mod encoding;

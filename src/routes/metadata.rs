@@ -21,7 +21,7 @@ pub fn handle(req: &Request, ctx: &Ctx, which: WellKnown) -> Result<Response> {
     let c = MetadataConfig {
         origin: &ctx.origin,
         scopes_supported: SCOPES,
-        cimd: false,
+        cimd: ctx.config.client_metadata_documents,
         service_documentation: None,
         resource_name: "R2 MCP server",
     };
