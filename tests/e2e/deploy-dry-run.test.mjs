@@ -14,7 +14,7 @@ test('the deploy bundle builds with every binding and within the size budget', a
   for (const binding of ['env.USER_OBJECT (UserObject)', 'env.CLIENT_REGISTRY (ClientRegistry)', 'env.BUCKET (r2-mcp-objects)']) {
     assert.ok(stdout.includes(binding), binding);
   }
-  const m = stdout.match(/total (\d+) KiB gzip \(budget (\d+) KiB\)/);
+  const m = stdout.match(/wasm (\d+) KB gzip \(budget (\d+) KB\)/);
   assert.ok(m, stdout.slice(-500));
-  assert.ok(Number(m[1]) <= Number(m[2]), `bundle ${m[1]} KiB gzip over budget ${m[2]} KiB`);
+  assert.ok(Number(m[1]) <= Number(m[2]), `wasm ${m[1]} KB gzip over budget ${m[2]} KB`);
 });
