@@ -24,7 +24,7 @@ import { makeAgent, request } from './lib/http.mjs';
 import { measure, pool } from './lib/load.mjs';
 import { McpSession } from './lib/mcp.mjs';
 import { rssKiB, cpuMs } from './lib/proc.mjs';
-import { SCENARIOS, floorOps, mcpOps } from './lib/systems.mjs';
+import { MANY, SAME_USER_CLIENTS, SCENARIOS, concurrenciesFor, floorOps, mcpOps } from './lib/systems.mjs';
 import { renderReport } from './lib/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,6 +76,9 @@ function parseArgs(argv) {
   };
   for (const x of s.systems) if (!['ours', 'baseline', 'floor'].includes(x)) throw new Error(`unknown system ${x}`);
   s.slots = Math.max(...s.concurrency);
+  // Sessions of slot 0's user for the same-user figures (16 clients, or as many as the highest concurrency).
+  s.clients = Math.max(s.slots, SAME_USER_CLIENTS);
+  s.seedManyMs = Number(env.BENCH_SEED_MAX_SECONDS ?? 180) * 1000;
   return s;
 }
 
@@ -212,13 +215,15 @@ async function coldStart(w, def, ctx, mcpReady = true) {
   return { error: String(lastError?.message ?? lastError) };
 }
 
-async function openSessions(def, ctx) {
+async function openSessions(def, ctx, clients) {
   ctx.sessions = [];
   for (const slot of ctx.slots) {
     const m = def.ops.session(ctx.url, slot, ctx.agent);
     if (m) await m.open();
     ctx.sessions.push(m);
   }
+  ctx.shared = def.ops.sharedSessions?.(ctx.url, ctx.slots[0], clients, ctx.agent) ?? [];
+  for (const m of ctx.shared) await m.open();
 }
 
 /** First start: real logins for every slot, sessions, seeded objects, and which scenarios work. */
@@ -227,7 +232,7 @@ async function prepare(def, s, runDir, results) {
   const w = await start(def, s, runDir);
   try {
     await w.waitForPort();
-    const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.slots + 4) };
+    const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.clients + 4) };
     // The MCP handlers may answer once the port is open but before the Worker is up: retry logins.
     if (def.sys !== 'floor') log(`${def.sys}: logging ${s.slots} users in through the OAuth flow`);
     const t0 = performance.now();
@@ -243,18 +248,32 @@ async function prepare(def, s, runDir, results) {
     if (def.sys !== 'floor') results.loginMs[def.sys] = (performance.now() - t0) / s.slots;
     let mcpError;
     try {
-      await openSessions(def, ctx);
+      await openSessions(def, ctx, s.clients);
       for (const m of ctx.sessions) if (m) await def.ops.seed(m);
     } catch (e) {
       mcpError = `MCP session or seeding failed: ${e.message}`;
       log(`${def.sys}: ${mcpError}`);
     }
+    let manyError;
+    if (!mcpError && def.ops.seedMany) {
+      const t1 = performance.now();
+      try {
+        await def.ops.seedMany(ctx.shared.slice(0, SAME_USER_CLIENTS), s.seedManyMs);
+        results.seedManyMs[def.sys] = performance.now() - t1;
+        log(`${def.sys}: seeded ${MANY} objects for one user in ${((performance.now() - t1) / 1000).toFixed(1)} s (${SAME_USER_CLIENTS} clients at once)`);
+      } catch (e) {
+        manyError = `seeding ${MANY} objects failed: ${e.message}`;
+        log(`${def.sys}: ${manyError}`);
+      }
+    }
     for (const sc of SCENARIOS) {
       const op = def.ops.op[sc.id];
       if (!op) { avail[sc.id] = 'not applicable'; continue; }
-      if (mcpError && ['list', 'put', 'get'].includes(sc.id)) { avail[sc.id] = mcpError; continue; }
+      if (mcpError && sc.mcp) { avail[sc.id] = mcpError; continue; }
+      if (manyError && sc.id === 'list1000') { avail[sc.id] = manyError; continue; }
       try {
-        await op(ctx, 0);
+        const r = await op(ctx, 0);
+        if (sc.id === 'list1000') results.manyPages[def.sys] = r;
         if (def.sys !== 'floor' && sc.id === 'list') await def.ops.check(ctx.sessions[0]);
         avail[sc.id] = true;
       } catch (e) {
@@ -271,16 +290,17 @@ async function prepare(def, s, runDir, results) {
 async function round(def, s, runDir, results, slots, r) {
   const w = await start(def, s, runDir);
   try {
-    const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.slots + 4), slots };
+    const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.clients + 4), slots };
     const cold = await coldStart(w, def, ctx, def.sys === 'floor' || results.available[def.sys].session === true);
     (results.cold[def.sys] ??= []).push(cold);
     if (cold.error) log(`${def.sys}: no successful /mcp call after start: ${cold.error}`);
     const avail = results.available[def.sys];
-    const needsSessions = SCENARIOS.some((sc) => ['list', 'put', 'get'].includes(sc.id) && avail[sc.id] === true);
-    if (needsSessions || def.sys === 'floor') await openSessions(def, ctx);
+    const needsSessions = SCENARIOS.some((sc) => sc.mcp && avail[sc.id] === true);
+    const needsShared = SCENARIOS.some((sc) => sc.sameUser && avail[sc.id] === true);
+    if (needsSessions || def.sys === 'floor') await openSessions(def, ctx, needsShared ? s.clients : 0);
     for (const sc of SCENARIOS) {
       if (avail[sc.id] !== true) continue;
-      for (const c of s.concurrency) {
+      for (const c of concurrenciesFor(sc, s)) {
         const m = await measure((slot) => def.ops.op[sc.id](ctx, slot), {
           concurrency: c, warmup: s.warmup, run: s.run, pids: w.pids,
         });
@@ -312,7 +332,7 @@ async function soak(def, s, runDir, results, slots) {
     const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.soakConcurrency + 4), slots };
     const cold = await coldStart(w, def, ctx);
     if (cold.error) throw new Error(cold.error);
-    await openSessions(def, ctx);
+    await openSessions(def, ctx, 0);
     await pool((slot) => op(ctx, slot), { concurrency: s.soakConcurrency, count: 200, ms: 10000 });
     await sleep(2000);
     const pids = w.pids();
@@ -374,7 +394,7 @@ async function main() {
   const results = {
     settings: s, started: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, node: process.version },
-    builds: {}, bundles: {}, available: {}, loginMs: {}, cold: {}, scen: {}, soak: {}, notes: [],
+    builds: {}, bundles: {}, available: {}, loginMs: {}, seedManyMs: {}, manyPages: {}, cold: {}, scen: {}, soak: {}, notes: [],
   };
   const t0 = performance.now();
   try {

@@ -2,7 +2,7 @@
  * Turns the raw figures of a benchmark run into the markdown report: medians over rounds, each
  * figure with the ratios ours/baseline and ours/floor, and the issue's targets checked.
  */
-import { SCENARIOS } from './systems.mjs';
+import { MANY, SCENARIOS, concurrenciesFor } from './systems.mjs';
 
 const NA = 'n/a';
 
@@ -83,12 +83,29 @@ export function renderReport(results) {
     out.push(`## ${sc.title}`);
     out.push('');
     if (sc.id === 'session') out.push('One operation = the three requests of a new session; latency and CPU are per session.\n');
-    if (sc.id !== 'unauth' && sc.id !== 'refresh' && results.scen.floor) {
+    if (sc.sameUser) {
+      out.push(`All clients are one user (slot 0): each client is its own MCP session with that user's one token, all at once` +
+        `${sc.concurrency ? '' : ' (c clients)'}. Ours serves them from that user's one Durable Object; the baseline has one Durable Object per session.\n`);
+    }
+    if (sc.id === 'list1000') {
+      const seeded = ['ours', 'baseline'].filter((sys) => Number.isFinite(results.seedManyMs?.[sys]))
+        .map((sys) => `${sys} ${(results.seedManyMs[sys] / 1000).toFixed(1)} s`);
+      out.push(`The ${MANY.toLocaleString('en')} small objects (\`many/0000\`…) were written during setup by 16 clients of that user at once` +
+        `${seeded.length ? ` (${seeded.join(', ')})` : ''}; one operation is a whole listing: \`list_objects\` with \`limit: ${MANY}\`, then again with each \`next_cursor\` until there is none, ` +
+        `checked to give all ${MANY.toLocaleString('en')} objects; latency and CPU are per listing. ` +
+        `Both systems ask R2 for the HTTP metadata (content type), and R2 then returns at most 100 objects per call (the local one too), ` +
+        `so a listing took ${['ours', 'baseline'].filter((sys) => results.manyPages?.[sys]).map((sys) => `${results.manyPages[sys]} calls for ${sys}`).join(', ') || 'n/a calls'}.\n`);
+    }
+    if (sc.floor === false) out.push('The floor: n/a (it has no R2 and no analogue of this figure).\n');
+    else if (sc.id !== 'unauth' && sc.id !== 'refresh' && results.scen.floor) {
       out.push('The floor answers the same HTTP request shape with its Worker → Durable Object → SQLite write round trip (no MCP, no R2).\n');
     }
     if (sc.id === 'unauth') out.push('The floor answers 401 in its Worker when no `Authorization` header is present (no Durable Object).\n');
+    if (s.quick && sc.quickMax && !sc.concurrency && s.concurrency.some((c) => c > sc.quickMax)) {
+      out.push(`Quick mode: only up to c=${sc.quickMax} for this figure (the full run has every concurrency).\n`);
+    }
     out.push(HEAD);
-    for (const c of s.concurrency) {
+    for (const c of concurrenciesFor(sc, s)) {
       const vals = (field) => systems.map((sys) => med(results, sys, sc.id, c, field));
       out.push(row(`c=${c} requests/s`, vals('rps')));
       out.push(row(`c=${c} p50 ms`, vals('p50')));
@@ -173,7 +190,8 @@ export function renderReport(results) {
     'the same upstream OIDC login (code + PKCE) to the local OpenID Provider.');
   out.push('- **floor**: `bench/floor/`, a minimal Rust Worker (worker 0.8.7) forwarding each request to a Durable Object that does one SQLite write and answers.');
   out.push('');
-  out.push('Every slot (one per concurrent client, ' + s.slots + ' in all) is its own user with a token from the real OAuth flow, its own MCP session and its own objects.');
+  out.push('Every slot (one per concurrent client, ' + s.slots + ' in all) is its own user with a token from the real OAuth flow, its own MCP session and its own objects, ' +
+    'except in the figures marked "one user", where every client is an MCP session of slot 0\'s user (' + (s.clients ?? s.slots) + ' sessions sharing its token).');
   out.push('');
   return out.join('\n');
 }

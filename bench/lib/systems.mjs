@@ -6,7 +6,9 @@
  *
  * Each user slot (one per concurrent worker, up to the highest concurrency) has its own user, its
  * own grant from the real OAuth flow (so refresh chains never race), its own MCP session and its
- * own seeded objects: `list/00…09` (10 small objects) and `big.txt` (1 MB of text).
+ * own seeded objects: `list/00…09` (10 small objects) and `big.txt` (1 MB of text). Slot 0's user
+ * also holds `many/0000…0999` (1,000 small objects), and the same-user figures run several MCP
+ * sessions of slot 0's user (its token shared) at once.
  */
 import { McpSession } from './mcp.mjs';
 import { request } from './http.mjs';
@@ -16,14 +18,40 @@ import { TestOAuthProvider } from '../../tests/support/oauth-client.mjs';
 const KB = 'x'.repeat(1024);
 const MB = 'abcdefghij'.repeat(100_000); // 1,000,000 bytes of text (under the 1 MiB inline limit)
 
+/** How many objects `many/` holds (one user's, slot 0), and how many clients share one user. */
+export const MANY = 1000;
+export const SAME_USER_CLIENTS = 16;
+
+/**
+ * `mcp`: needs the R2 tools over MCP sessions; `floor: false`: the floor has no analogue (no R2), so
+ * n/a; `quickMax`: with --quick, only concurrencies up to this (to keep it quick); `sameUser`: every client is its own MCP session of slot 0's user (one token shared, as one
+ * user's several clients would); `concurrency`: fixed concurrencies instead of --concurrency.
+ */
 export const SCENARIOS = [
-  { id: 'list', title: '`tools/call list_objects` (10 objects)' },
-  { id: 'put', title: '`tools/call put_object` 1 KB' },
-  { id: 'get', title: '`tools/call get_object` 1 MB' },
+  { id: 'list', title: '`tools/call list_objects` (10 objects)', mcp: true },
+  { id: 'list1000', title: `\`tools/call list_objects\`: all ${MANY.toLocaleString('en')} objects (\`limit: ${MANY}\`, following \`next_cursor\`)`, mcp: true, floor: false, sameUser: true, quickMax: 8 },
+  { id: 'put', title: '`tools/call put_object` 1 KB', mcp: true },
+  { id: 'put1m', title: '`tools/call put_object` 1 MB', mcp: true, floor: false, quickMax: 8 },
+  { id: 'put16', title: `\`tools/call put_object\` 1 KB from ${SAME_USER_CLIENTS} clients of one user`, mcp: true, floor: false, sameUser: true, concurrency: [SAME_USER_CLIENTS] },
+  { id: 'put1m16', title: `\`tools/call put_object\` 1 MB from ${SAME_USER_CLIENTS} clients of one user`, mcp: true, floor: false, sameUser: true, concurrency: [SAME_USER_CLIENTS] },
+  { id: 'get', title: '`tools/call get_object` 1 MB', mcp: true },
   { id: 'session', title: 'new session (initialize + initialized + tools/list)' },
   { id: 'unauth', title: 'unauthenticated `/mcp` → 401' },
   { id: 'refresh', title: 'refresh grant (`/token`)' },
 ];
+
+/** A per-slot counter for rotating keys. */
+const count = (slot, name) => {
+  slot.counts ??= {};
+  return (slot.counts[name] = (slot.counts[name] ?? -1) + 1);
+};
+
+/** The concurrencies a scenario runs at under the settings `s`. */
+export function concurrenciesFor(sc, s) {
+  if (sc.concurrency) return sc.concurrency;
+  const cs = s.quick && sc.quickMax ? s.concurrency.filter((c) => c <= sc.quickMax) : s.concurrency;
+  return cs.length ? cs : [Math.min(...s.concurrency)];
+}
 
 /** OAuth + MCP operations for ours and the baseline. */
 export function mcpOps() {
@@ -67,6 +95,23 @@ export function mcpOps() {
       }
       await session.tool('put_object', { key: 'big.txt', content: MB, content_type: 'text/plain' });
     },
+    /** `n` MCP sessions of slot 0's user, all with its (current) token. */
+    sharedSessions(url, slot0, n, agent) {
+      return Array.from({ length: n }, () => new McpSession(`${url}/mcp`, () => slot0.access, agent));
+    },
+    /** `many/0000…0999` for slot 0's user, written by all `sessions` at once; throws after `ms`. */
+    async seedMany(sessions, ms) {
+      const deadline = performance.now() + ms;
+      let next = 0;
+      const worker = async (m) => {
+        while (next < MANY) {
+          if (performance.now() > deadline) throw new Error(`seeding ${MANY} objects took over ${ms / 1000} s (${next} started)`);
+          const i = next++;
+          await m.tool('put_object', { key: `many/${String(i).padStart(4, '0')}`, content: `object ${i}` });
+        }
+      };
+      await Promise.all(sessions.map(worker));
+    },
     async check(session) {
       const r = await session.tool('list_objects', { prefix: 'list/' });
       const n = r.structuredContent?.objects?.length ?? JSON.parse(r.content[0].text).objects.length;
@@ -79,6 +124,28 @@ export function mcpOps() {
       list: (ctx, s) => ctx.sessions[s].tool('list_objects', { prefix: 'list/' }),
       put: (ctx, s) => ctx.sessions[s].tool('put_object', { key: `put/${ctx.slots[s].puts++ % 10}`, content: KB }),
       get: (ctx, s) => ctx.sessions[s].tool('get_object', { key: 'big.txt' }),
+      /**
+       * All 1,000 objects with `limit: 1000`, following `next_cursor`: R2 (and the local one) may
+       * return fewer than `limit` when metadata is included, so one listing can take several calls.
+       * Resolves to the number of calls.
+       */
+      async list1000(ctx, s) {
+        let n = 0;
+        let pages = 0;
+        let cursor;
+        do {
+          const r = await ctx.shared[s].tool('list_objects', { prefix: 'many/', limit: MANY, ...(cursor ? { cursor } : {}) });
+          const page = r.structuredContent ?? JSON.parse(r.content[0].text);
+          n += page.objects.length;
+          cursor = page.next_cursor;
+          if (++pages > MANY) throw new Error('list_objects: too many pages');
+        } while (cursor);
+        if (n !== MANY) throw new Error(`list_objects listed ${n} objects in ${pages} call(s), expected ${MANY}`);
+        return pages;
+      },
+      put1m: (ctx, s) => ctx.sessions[s].tool('put_object', { key: `put1m/${count(ctx.slots[s], 'put1m') % 4}`, content: MB }),
+      put16: (ctx, s) => ctx.shared[s].tool('put_object', { key: `put16/${s}-${count(ctx.slots[0], `put16-${s}`) % 4}`, content: KB }),
+      put1m16: (ctx, s) => ctx.shared[s].tool('put_object', { key: `put1m16/${s}-${count(ctx.slots[0], `put1m16-${s}`) % 2}`, content: MB }),
       async session(ctx, s) {
         const m = new McpSession(ctx.mcpUrl, () => ctx.slots[s].access, ctx.agent);
         await m.open();
