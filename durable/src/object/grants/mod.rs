@@ -14,7 +14,12 @@ use super::upstream_refresh::{self, UpstreamRefresh};
 use crate::grants::rules::{self, AccessTokenRecord, GrantError, GrantRecord, NewTokens, RefreshOutcome};
 use crate::grants::sealed::{self, GrantKey};
 use crate::grants::token;
-use crate::grants::wire::{self, DevToken, GrantOpened, GrantProps, OpenGrant, RevokeCall, TokenCall, TokenGrant};
+use crate::grants::wire::{self, GrantOpened, GrantProps, OpenGrant, RevokeCall, TokenCall, TokenGrant};
+
+mod dev;
+mod sweep;
+pub use dev::dev_token;
+pub use sweep::sweep;
 
 /// An OAuth-shaped answer for the front Worker to pass on: HTTP status and JSON body.
 pub struct OAuthReply {
@@ -389,75 +394,4 @@ pub fn authenticate(sql: &SqlStorage, bearer: &str, resource: &str) -> worker::R
         return Ok(Err(UNKNOWN));
     };
     Ok(Ok(Caller { info, identity: props.identity }))
-}
-
-/// `POST /oauth/dev-token`: opens a grant and redeems it at once (DEV_MODE, loopback only; the
-/// front Worker refuses the route otherwise). Same tables, same sealing as a real login.
-pub fn dev_token(sql: &SqlStorage, call: DevToken) -> worker::Result<OAuthReply> {
-    let now = now_secs();
-    let user_key = wire::user_key(&call.identity.iss, &call.identity.sub);
-    let grant_id = token::new_grant_id(&random_array());
-    let (Some(code), Some(m)) = (token::mint(&user_key, &grant_id, &random_array()), mint(&user_key, &grant_id)) else {
-        return Ok(server_error("could not mint tokens"));
-    };
-    let key: GrantKey = random_array();
-    let props = GrantProps { identity: call.identity, upstream_refresh_token: None };
-    let Some(sealed_props) = seal_props(&key, &grant_id, &props) else {
-        return Ok(server_error("could not seal the grant"));
-    };
-    let (verifier, challenge) = ("dev".repeat(15), String::new());
-    let ttls: rules::Ttls = call.lifetimes.into();
-    let mut record = rules::open_grant(
-        rules::NewGrant {
-            grant_id,
-            client_id: call.client_id.clone(),
-            scope: vec!["mcp".into()],
-            resource: call.resource,
-            redirect_uri: String::new(),
-            redirect_uri_explicit: false,
-            code_challenge: challenge,
-        },
-        token::hash(&code),
-        now,
-        &ttls,
-    );
-    record.code_challenge = crate::grants::token::hash(&verifier);
-    let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: Some(token::hash(&m.refresh)) };
-    let req = rules::CodeRedemption {
-        code_hash: &record.code_hash.clone(),
-        client_id: &call.client_id,
-        redirect_uri: None,
-        code_verifier: &verifier,
-        resource: None,
-    };
-    let issue = match rules::redeem_code(&record, &req, new, now, &ttls) {
-        Ok(i) => i,
-        Err(e) => return Ok(error(e)),
-    };
-    let row = Row {
-        record: issue.grant.clone(),
-        props: sealed_props,
-        code_wrap: None,
-        refresh_wrap: Some(sealed::wrap(&key, &m.refresh)),
-        previous_refresh_wrap: None,
-    };
-    write_issue(sql, &row, &issue, &key, &m)?;
-    let mut body = token_body(&m, &issue);
-    body["user_key"] = json!(user_key);
-    Ok(OAuthReply { status: 200, body })
-}
-
-/// Deletes expired grants, tokens and login states; returns how many rows went.
-pub fn sweep(sql: &SqlStorage) -> worker::Result<usize> {
-    let now = now_secs();
-    let mut n = 0;
-    for (q, arg) in [
-        ("DELETE FROM access_tokens WHERE expires_at <= ?", now),
-        ("DELETE FROM retired_refresh WHERE grant_id IN (SELECT grant_id FROM grants WHERE expires_at <= ?)", now),
-        ("DELETE FROM grants WHERE expires_at <= ?", now),
-        ("DELETE FROM login_states WHERE used_at <= ?", now - 24 * 3600),
-    ] {
-        n += sql.exec(q, vec![arg.into()])?.rows_written();
-    }
-    Ok(n)
 }
