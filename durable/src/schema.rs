@@ -63,6 +63,15 @@ pub const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX mcp_events_age ON mcp_events(at_ms)",
         ],
     },
+    Migration {
+        version: 5,
+        statements: &[
+            // The write-ahead intent (storage::intent): the one write in progress, synced before
+            // R2 is touched and replaced by its r2_audit row once R2 confirmed it.
+            "CREATE TABLE r2_intent (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL, \
+             session_id TEXT, client_name TEXT, operation TEXT NOT NULL, keys TEXT NOT NULL, etag_before TEXT)",
+        ],
+    },
 ];
 
 /// The statement that creates the bookkeeping table itself.

@@ -246,7 +246,7 @@ fn approvals(ctx: &Ctx, cookie_header: &str) -> Vec<String> {
 
 fn remembered(ctx: &Ctx, cookie_header: &str, client: &ClientRecord) -> bool {
     let binding = approval_binding(client);
-    approvals(ctx, cookie_header).iter().any(|a| *a == binding)
+    approvals(ctx, cookie_header).contains(&binding)
 }
 
 /// The `Set-Cookie` that adds this client to the browser's remembered approvals.

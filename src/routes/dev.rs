@@ -6,6 +6,8 @@
 //!   stay flat over a long run);
 //! - `POST /_dev/panic` and `POST /_dev/do/<name>/panic`: a deliberate panic in the Worker or in an
 //!   object, for the containment test;
+//! - `POST /_dev/do/<name>/crash-next-write`: that object's next write dies after R2 applied it
+//!   and before its audit row (the write-ahead intent test);
 //! - `POST /_dev/token` `{"email", "groups"?, "name"?}`: a grant and tokens for a test user without
 //!   a login (tests and benchmarks that need many users).
 

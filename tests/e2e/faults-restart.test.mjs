@@ -327,3 +327,63 @@ test('(c) no acknowledged write is missing after a restart; the audit trail hold
     chain.set(k, row.etag_after);
   }
 });
+
+test('(d) a write that reached R2 but died before its audit row is recorded by the next turn', async () => {
+  const sid = await rawSession(worker.url, alice.access_token);
+  const crashNextWrite = async () => {
+    const r = await fetch(`${worker.url}/_dev/do/${alice.user_key}/crash-next-write`, { method: 'POST' });
+    assert.equal(r.status, 200, await r.text());
+  };
+  /** Sends a tools/call that is expected to die with the object; it must not be acknowledged. */
+  const dyingCall = async (name, args) => {
+    const r = await post(worker.url, alice.access_token, rpc('tools/call', { name, arguments: args }), session(sid)).catch((e) => e);
+    if (r instanceof Error) return;
+    const text = await r.text();
+    assert.ok(r.status >= 500 || !text.includes('"structuredContent"'), `not acknowledged: ${r.status} ${text.slice(0, 200)}`);
+  };
+  const liveSession = async () => rawSession(worker.url, alice.access_token);
+
+  const v1 = await callTool(sid, 'put_object', { key: 'faults/d/doc', content: 'v1' });
+  await crashNextWrite();
+  await dyingCall('put_object', { key: 'faults/d/doc', content: 'v2' });
+
+  // R2 holds v2, and the trail (settled by this first queue turn after the crash) says so.
+  const s2 = await liveSession();
+  const now = await callTool(s2, 'get_object', { key: 'faults/d/doc' });
+  assert.equal(now.content, 'v2', 'R2 applied the write before the crash');
+  let trail = await auditTrail(s2);
+  let last = trail.at(-1);
+  assert.deepEqual(last.keys, ['faults/d/doc']);
+  assert.equal(last.operation, 'put');
+  assert.equal(last.etag_before, v1.etag);
+  assert.equal(last.etag_after, now.etag);
+  assert.equal(last.session, sid, 'recorded for the session that sent it');
+
+  // The next write continues the chain from the recovered row, once.
+  const v3 = await callTool(s2, 'put_object', { key: 'faults/d/doc', content: 'v3' });
+  trail = await auditTrail(s2);
+  assert.equal(trail.filter((r) => r.keys[0] === 'faults/d/doc' && r.etag_after === now.etag).length, 1, 'the recovered write appears once');
+  assert.equal(trail.at(-1).etag_before, now.etag);
+  assert.equal(trail.at(-1).seq, v3.seq);
+
+  // A move that died after deleting its source is recorded as a move.
+  await crashNextWrite();
+  await dyingCall('move_object', { source_key: 'faults/d/doc', destination_key: 'faults/d/moved' });
+  const s3 = await liveSession();
+  trail = await auditTrail(s3);
+  last = trail.at(-1);
+  assert.equal(last.operation, 'move');
+  assert.deepEqual(last.keys, ['faults/d/doc', 'faults/d/moved']);
+  assert.equal(last.etag_after, (await callTool(s3, 'head_object', { key: 'faults/d/moved' })).etag);
+
+  // A delete likewise.
+  await crashNextWrite();
+  await dyingCall('delete_object', { key: 'faults/d/moved' });
+  const s4 = await liveSession();
+  const w = await callTool(s4, 'put_object', { key: 'faults/d/other', content: 'x' });
+  trail = await auditTrail(s4);
+  const [del, put] = trail.slice(-2);
+  assert.equal(del.operation, 'delete');
+  assert.deepEqual(del.keys, ['faults/d/moved']);
+  assert.equal(put.seq, w.seq, 'the recovered delete is ordered before the write that settled it');
+});

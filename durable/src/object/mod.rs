@@ -11,6 +11,7 @@
 //! | `POST /oauth/dev-token` | DEV_MODE only: a grant and access token for a test user, no login |
 //! | `* /mcp` | bearer check ([`grants::authenticate`]), then the MCP host |
 //! | `/_dev/hits` | DEV_MODE diagnostics counter |
+//! | `/_dev/panic`, `/_dev/crash-next-write` | DEV_MODE faults: a panic now, or in the next write between R2 and its audit row |
 
 pub mod db;
 pub mod grants;
@@ -38,6 +39,9 @@ pub const IDENTITY_HEADER: &str = "x-r2mcp-identity";
 /// Header on a 401 from this object: why the token was refused (the Worker builds the challenge).
 pub const AUTH_ERROR_HEADER: &str = "x-r2mcp-auth-error";
 
+/// `(SHA-256(token), resource)` → the caller and the token's expiry (Unix seconds).
+type VerifiedCache = HashMap<(String, String), (McpCaller, i64)>;
+
 /// The authenticated caller of an `/mcp` request.
 #[derive(Debug, Clone)]
 pub struct McpCaller {
@@ -58,7 +62,7 @@ pub struct UserObject {
     /// expiry. Spares the SQL lookups and the unsealing on every request of a session; emptied
     /// whenever a grant may have been revoked (any `/oauth/token` or `/oauth/revoke` call).
     /// (`AssertUnwindSafe`: a panic mid-request leaves at worst a stale entry for a live token.)
-    verified: AssertUnwindSafe<RefCell<HashMap<(String, String), (McpCaller, i64)>>>,
+    verified: AssertUnwindSafe<RefCell<VerifiedCache>>,
     /// Whether the cleanup alarm is known to be scheduled (spares a storage call per request).
     alarm_set: AssertUnwindSafe<Cell<bool>>,
 }
@@ -107,6 +111,11 @@ impl UserObject {
             // DEV_MODE only (the Worker forwards `/_dev/` routes on loopback with DEV_MODE=1): proves
             // that a panic costs one request and this object's memory, never its storage or others.
             (Method::Post, "/_dev/panic") => panic!("deliberate panic (DEV_MODE containment test)"),
+            // DEV_MODE only: the next write dies between R2 and its audit row (intent recovery test).
+            (Method::Post, "/_dev/crash-next-write") => {
+                self.mcp.arm_crash_before_audit();
+                return Response::ok("armed");
+            }
             _ => return Response::error("not found", 404),
         };
         self.ensure_alarm().await;

@@ -33,6 +33,13 @@ impl Operation {
             Operation::Move => "move",
         }
     }
+
+    /// The inverse of [`Operation::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Put, Self::Delete, Self::Copy, Self::Move]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
 }
 
 /// One applied mutation. `keys` are user keys (never the namespace prefix); for copy and move
@@ -126,6 +133,14 @@ mod tests {
             etag_before: None,
             etag_after: Some("e".into()),
         }
+    }
+
+    #[test]
+    fn operations_round_trip_through_their_names() {
+        for op in [Operation::Put, Operation::Delete, Operation::Copy, Operation::Move] {
+            assert_eq!(Operation::parse(op.as_str()), Some(op));
+        }
+        assert_eq!(Operation::parse("PUT"), None);
     }
 
     #[test]

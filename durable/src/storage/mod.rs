@@ -15,10 +15,12 @@
 //! | [`queue`] | the FIFO ticket lock that orders every write across awaits |
 //! | [`retry`] | R2 rate-limit detection and the bounded backoff schedule |
 //! | [`audit`] | audit records, their JSON form, `recent_changes` cursors, the trim bound |
+//! | [`intent`] | the write-ahead intent: deciding what an interrupted write did |
 //! | [`time`] | Unix milliseconds → RFC 3339 |
 
 pub mod audit;
 pub mod content;
+pub mod intent;
 pub mod keys;
 pub mod namespace;
 pub mod preconditions;

@@ -88,6 +88,12 @@ impl McpHost {
         McpHost { inner: AssertUnwindSafe(inner) }
     }
 
+    /// DEV_MODE fault injection: the next write of this object dies (panics) after R2 applied it
+    /// and before its audit row is written, as if the runtime had stopped there.
+    pub fn arm_crash_before_audit(&self) {
+        self.inner.r2.arm_crash_before_audit();
+    }
+
     /// An authenticated `/mcp` request (any method). `req.url()` is the public URL the client
     /// used, so its origin is this server's origin.
     pub async fn serve(&self, req: Request, caller: McpCaller) -> Result<Response> {

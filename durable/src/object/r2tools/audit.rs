@@ -1,5 +1,6 @@
 //! The `r2_audit` table (see `durable/SCHEMA.md`): one row per applied mutation, written inside the
-//! mutation's queue turn right after R2 confirmed it, so `seq` order is the applied order.
+//! mutation's queue turn right after R2 confirmed it (replacing the write's intent, see
+//! [`super::intent`]), so `seq` order is the applied order.
 //! `recent_changes` reads it newest first; the alarm trims it (`storage::audit` bounds).
 
 use serde_json::{json, Value};
@@ -24,18 +25,45 @@ fn opt(s: Option<&str>) -> SqlStorageValue {
     s.map_or(SqlStorageValue::Null, SqlStorageValue::from)
 }
 
-/// Records an applied mutation; returns its `seq` (0 if SQLite failed, which is logged: the
-/// write itself is already applied and is not undone).
+/// Who made a change and when, as recorded.
+pub struct Origin<'a> {
+    pub at_ms: i64,
+    pub session_id: Option<&'a str>,
+    pub client_name: Option<&'a str>,
+}
+
+impl<'a> Origin<'a> {
+    /// The current call, now.
+    pub fn now(io: &Io<'a>) -> Self {
+        Origin {
+            at_ms: db::now_ms(),
+            session_id: io.ctx.session_id,
+            client_name: io.ctx.client_name,
+        }
+    }
+}
+
+/// Records an applied mutation and clears the write's intent in the same SQLite transaction;
+/// returns its `seq` (0 if SQLite failed, which is logged: the write itself is already applied and
+/// is not undone, and the intent left behind is settled by the next queue turn).
 pub fn record(io: &Io<'_>, e: Entry<'_>) -> i64 {
+    if io.crash_before_audit.replace(false) {
+        panic!("deliberate crash between R2 and the audit row (DEV_MODE fault)");
+    }
+    insert(io.sql, &Origin::now(io), &e)
+}
+
+/// The row itself, plus the intent's removal (no await in between: one implicit transaction).
+pub fn insert(sql: &SqlStorage, origin: &Origin<'_>, e: &Entry<'_>) -> i64 {
     let keys = serde_json::to_string(e.keys).unwrap_or_else(|_| "[]".into());
     let row = db::one(
-        io.sql,
+        sql,
         "INSERT INTO r2_audit (at_ms, session_id, client_name, operation, keys, etag_before, etag_after) \
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         vec![
-            SqlStorageValue::from(db::now_ms()),
-            opt(io.ctx.session_id),
-            opt(rules::clip_client(io.ctx.client_name).as_deref()),
+            SqlStorageValue::from(origin.at_ms),
+            opt(origin.session_id),
+            opt(rules::clip_client(origin.client_name).as_deref()),
             SqlStorageValue::from(e.op.as_str()),
             SqlStorageValue::from(keys),
             opt(e.before),
@@ -43,7 +71,10 @@ pub fn record(io: &Io<'_>, e: Entry<'_>) -> i64 {
         ],
     );
     match row {
-        Ok(r) => r.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0),
+        Ok(r) => {
+            super::intent::clear(sql);
+            r.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0)
+        }
         Err(err) => {
             worker::console_error!("audit record failed: {err}");
             0

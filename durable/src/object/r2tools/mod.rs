@@ -11,6 +11,7 @@
 //! | [`writes`] | `put_object`, `delete_object`, `copy_object`, `move_object` inside a queue turn |
 //! | [`r2`] | R2 helpers: object metadata JSON, bounded body reads, rate-limit retries |
 //! | [`audit`] | the `r2_audit` table: record, `recent_changes`, trim |
+//! | [`intent`] | the `r2_intent` row: synced before R2 is touched, settled after a crash |
 //! | [`resources`] | `resources/list`, `resources/read`, key completion |
 //!
 //! Rules (namespaces, key checks, ranges, retry schedule, audit bounds) are plain Rust in
@@ -18,6 +19,7 @@
 //! the caller's `user_key`; nothing the client sends can change it.
 
 mod audit;
+mod intent;
 mod r2;
 mod reads;
 mod resources;
@@ -27,7 +29,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use serde_json::Value;
-use worker::{Bucket, Env, SqlStorage, State};
+use worker::{Bucket, Env, SqlStorage, State, Storage};
 
 use super::McpCaller;
 use crate::mcp::jsonrpc::RpcError;
@@ -105,14 +107,17 @@ impl ToolOutcome {
 pub struct R2Tools {
     bucket: Option<Bucket>,
     sql: SqlStorage,
+    storage: Storage,
     queue: TicketLock,
+    /// DEV_MODE fault: the next write panics after R2 applied it, before its audit row.
+    crash_before_audit: Cell<bool>,
 }
 
 /// The byte length of every user's namespace prefix (for the engine's `key_prefix_len`).
 pub const KEY_PREFIX_LEN: usize = crate::storage::namespace::PREFIX_LEN;
 
 impl R2Tools {
-    pub fn new(_state: &State, env: &Env, sql: SqlStorage) -> Self {
+    pub fn new(state: &State, env: &Env, sql: SqlStorage) -> Self {
         let bucket = match env.bucket("BUCKET") {
             Ok(b) => Some(b),
             Err(e) => {
@@ -123,7 +128,9 @@ impl R2Tools {
         R2Tools {
             bucket,
             sql,
+            storage: state.storage(),
             queue: TicketLock::new(),
+            crash_before_audit: Cell::new(false),
         }
     }
 
@@ -135,9 +142,6 @@ impl R2Tools {
         if let Err(e) = recheck_keys(&request, ns.prefix_len()) {
             return ToolOutcome::error(e);
         }
-        if let ToolRequest::RecentChanges(a) = &request {
-            return ToolOutcome::read(audit::recent_changes(&self.sql, a, ctx.version));
-        }
         let Some(bucket) = &self.bucket else {
             return ToolOutcome::error(
                 "Object storage is not configured on this server (R2 binding BUCKET).",
@@ -147,8 +151,20 @@ impl R2Tools {
             bucket,
             ns: &ns,
             sql: &self.sql,
+            storage: &self.storage,
+            crash_before_audit: &self.crash_before_audit,
             ctx,
         };
+        if let ToolRequest::RecentChanges(a) = &request {
+            // After the writes queued before it, and after settling an interrupted one.
+            let turn = self.queue.acquire().await;
+            let settled = intent::settle_leftover(&io).await;
+            drop(turn);
+            if let Err(e) = settled {
+                return ToolOutcome::error(e);
+            }
+            return ToolOutcome::read(audit::recent_changes(&self.sql, a, ctx.version));
+        }
         match request {
             ToolRequest::ListObjects(a) => ToolOutcome::read(reads::list_objects(&io, a).await),
             ToolRequest::GetObject(a) => ToolOutcome::read(reads::get_object(&io, a).await),
@@ -161,6 +177,9 @@ impl R2Tools {
                     return ToolOutcome::error(
                         "Cancelled before it was applied; nothing was changed.",
                     );
+                }
+                if let Err(e) = intent::settle_leftover(&io).await {
+                    return ToolOutcome::error(format!("{e}; nothing was changed."));
                 }
                 let out = writes::apply(&io, write).await;
                 drop(turn);
@@ -210,6 +229,11 @@ impl R2Tools {
     /// Periodic cleanup of the audit trail; `true` while there is more to do later.
     pub async fn alarm(&self) -> worker::Result<bool> {
         audit::trim(&self.sql)
+    }
+
+    /// See [`super::mcp_host::McpHost::arm_crash_before_audit`].
+    pub fn arm_crash_before_audit(&self) {
+        self.crash_before_audit.set(true);
     }
 
     /// Writes applied since this object instance started (diagnostics).

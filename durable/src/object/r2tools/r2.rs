@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use worker::js_sys::{self, Function, Object as JsObject, Promise, Reflect, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{Bucket, Object, SqlStorage};
+use worker::{Bucket, Object, SqlStorage, Storage};
 
 use super::ToolContext;
 use crate::mcp::jsonrpc::{RpcError, INTERNAL_ERROR};
@@ -21,6 +21,10 @@ pub struct Io<'a> {
     pub bucket: &'a Bucket,
     pub ns: &'a Namespace,
     pub sql: &'a SqlStorage,
+    /// For `sync()`: a write's intent is on disk before R2 is touched.
+    pub storage: &'a Storage,
+    /// DEV_MODE fault injection, checked by [`super::audit::record`].
+    pub crash_before_audit: &'a std::cell::Cell<bool>,
     pub ctx: &'a ToolContext<'a>,
 }
 

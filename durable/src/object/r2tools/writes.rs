@@ -1,6 +1,7 @@
 //! The write tools, each run inside one turn of the write queue (see `storage::queue`): read the
-//! current etag, check the preconditions, write with R2's `onlyIf` on that etag, record the
-//! audit row — all before the next write starts. A refused or failed write records nothing.
+//! current etag, check the preconditions, record the intent (synced to disk), write with R2's
+//! `onlyIf` on that etag, replace the intent by the audit row — all before the next write starts.
+//! A refused or failed write records nothing.
 
 use futures::future::join_all;
 use serde_json::json;
@@ -8,6 +9,7 @@ use worker::js_sys::Uint8Array;
 use worker::wasm_bindgen::JsValue;
 
 use super::audit::{self, Entry};
+use super::intent;
 use super::r2::{self, Io, PutOptions};
 use super::reads::not_found;
 use super::{Change, ChangeKind, ToolOutcome};
@@ -67,6 +69,9 @@ async fn put(io: &Io<'_>, p: PutObject) -> ToolOutcome {
     if len >= PUT_PROGRESS_FROM {
         (io.ctx.progress)(0.0, Some(len as f64), Some(format!("writing {len} bytes")));
     }
+    if let Err(e) = intent::begin(io, Operation::Put, &[&p.key], before.as_deref()).await {
+        return ToolOutcome::error(e);
+    }
     let opts = PutOptions {
         only_if_etag: before.as_deref(),
         http_metadata: r2::http_metadata_for(&p.content_type),
@@ -79,10 +84,11 @@ async fn put(io: &Io<'_>, p: PutObject) -> ToolOutcome {
     {
         Ok(Some(w)) => w,
         Ok(None) => {
+            intent::clear(io.sql);
             return ToolOutcome::error(format!(
-            "Precondition failed: {:?} changed while it was being written; nothing was written.",
-            p.key
-        ))
+                "Precondition failed: {:?} changed while it was being written; nothing was written.",
+                p.key
+            ));
         }
         Err(e) => return ToolOutcome::error(e),
     };
@@ -148,7 +154,16 @@ async fn delete(io: &Io<'_>, d: DeleteObject) -> ToolOutcome {
         return ToolOutcome::error("Cancelled before anything was deleted.");
     }
     let deleted: Vec<String> = existing.iter().map(|(k, _)| k.clone()).collect();
+    let single_before = if deleted.len() == 1 {
+        existing.first().map(|(_, e)| e.as_str())
+    } else {
+        None
+    };
     if !deleted.is_empty() {
+        let keys: Vec<&str> = deleted.iter().map(String::as_str).collect();
+        if let Err(e) = intent::begin(io, Operation::Delete, &keys, single_before).await {
+            return ToolOutcome::error(e);
+        }
         let r2_keys: Vec<String> = deleted.iter().map(|k| io.ns.to_r2(k)).collect();
         let label = deleted.first().cloned().unwrap_or_default();
         let outcome = r2::retrying("delete_object", &label, || async {
@@ -166,18 +181,12 @@ async fn delete(io: &Io<'_>, d: DeleteObject) -> ToolOutcome {
         if let Err(e) = outcome {
             return ToolOutcome::error(e);
         }
-        let keys: Vec<&str> = deleted.iter().map(String::as_str).collect();
-        let before = if deleted.len() == 1 {
-            existing.first().map(|(_, e)| e.as_str())
-        } else {
-            None
-        };
         audit::record(
             io,
             Entry {
                 op: Operation::Delete,
                 keys: &keys,
-                before,
+                before: single_before,
                 after: None,
             },
         );
@@ -257,6 +266,15 @@ async fn copy(io: &Io<'_>, c: CopyObject, remove_source: bool) -> ToolOutcome {
             ))
         }
     };
+    let keys = [c.source_key.as_str(), c.destination_key.as_str()];
+    let planned = if remove_source {
+        Operation::Move
+    } else {
+        Operation::Copy
+    };
+    if let Err(e) = intent::begin(io, planned, &keys, before.as_deref()).await {
+        return ToolOutcome::error(e);
+    }
     let opts = PutOptions {
         only_if_etag: before.as_deref(),
         http_metadata: body.http_metadata,
@@ -269,13 +287,13 @@ async fn copy(io: &Io<'_>, c: CopyObject, remove_source: bool) -> ToolOutcome {
     {
         Ok(Some(w)) => w,
         Ok(None) => {
+            intent::clear(io.sql);
             return ToolOutcome::error(format!(
                 "Precondition failed: {what_dst} changed during the {tool}; nothing was written."
-            ))
+            ));
         }
         Err(e) => return ToolOutcome::error(e),
     };
-    let keys = [c.source_key.as_str(), c.destination_key.as_str()];
     let mut changes = vec![Change {
         key: c.destination_key.clone(),
         kind: kind(&before),

@@ -1,0 +1,137 @@
+//! The `r2_intent` row (rules in `storage::intent`, table in `durable/SCHEMA.md`): written and
+//! synced to disk before a write's first R2 call, removed in the transaction that inserts its audit
+//! row, and settled by the next queue turn when a dying runtime left it behind.
+
+use futures::future::join_all;
+use worker::{SqlStorage, SqlStorageValue};
+
+use super::audit::{self, Entry, Origin};
+use super::r2::{self, Io};
+use crate::object::db;
+use crate::storage::audit::Operation;
+use crate::storage::intent::{self as rules, Intent, Observed};
+
+fn opt(s: Option<&str>) -> SqlStorageValue {
+    s.map_or(SqlStorageValue::Null, SqlStorageValue::from)
+}
+
+/// Records the write about to reach R2 and waits until that record is on disk, so that no R2
+/// change can exist without either its intent or its audit row. `Err` is the tool-error text;
+/// nothing was sent to R2 then.
+pub async fn begin(
+    io: &Io<'_>,
+    op: Operation,
+    keys: &[&str],
+    before: Option<&str>,
+) -> Result<(), String> {
+    let origin = Origin::now(io);
+    let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+    io.sql
+        .exec(
+            "INSERT OR REPLACE INTO r2_intent (id, at_ms, session_id, client_name, operation, keys, etag_before) \
+             VALUES (1, ?, ?, ?, ?, ?, ?)",
+            vec![
+                SqlStorageValue::from(origin.at_ms),
+                opt(origin.session_id),
+                opt(crate::storage::audit::clip_client(origin.client_name).as_deref()),
+                SqlStorageValue::from(op.as_str()),
+                SqlStorageValue::from(keys),
+                opt(before),
+            ],
+        )
+        .map_err(|e| format!("Recording the write failed; nothing was written: {e}"))?;
+    io.storage
+        .sync()
+        .await
+        .map_err(|e| format!("Recording the write failed; nothing was written: {e}"))
+}
+
+/// Forgets the intent: its write was refused by R2 (nothing applied) or has been recorded.
+pub fn clear(sql: &SqlStorage) {
+    if let Err(e) = sql.exec("DELETE FROM r2_intent", vec![]) {
+        worker::console_error!("clearing the write intent failed: {e}");
+    }
+}
+
+/// Settles an intent left by an interrupted write: asks R2 what became of it, records it in the
+/// audit trail if it was applied, and clears it. Runs at the start of every queue turn; `Err`
+/// (R2 unreachable) keeps the intent for a later turn.
+pub async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
+    let row = db::one(
+        io.sql,
+        "SELECT at_ms, session_id, client_name, operation, keys, etag_before FROM r2_intent",
+        vec![],
+    )
+    .map_err(|e| format!("Reading the write log failed: {e}"))?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let op = db::text(row.get(3)).and_then(|o| Operation::parse(&o));
+    let keys: Option<Vec<String>> =
+        db::text(row.get(4)).and_then(|k| serde_json::from_str(&k).ok());
+    let (Some(op), Some(keys)) = (op, keys) else {
+        worker::console_error!("dropping an unreadable write intent");
+        clear(io.sql);
+        return Ok(());
+    };
+    let intent = Intent {
+        op,
+        keys,
+        etag_before: db::text(row.get(5)),
+    };
+    let heads = join_all(rules::keys_to_check(&intent).into_iter().map(|k| {
+        let r2_key = io.ns.to_r2(k);
+        async move { r2::head(io.bucket, &r2_key, k).await }
+    }))
+    .await;
+    let mut etags = Vec::with_capacity(heads.len());
+    for h in heads {
+        etags.push(
+            h.map_err(|e| format!("Checking an interrupted earlier write failed: {e}"))?
+                .map(|o| o.etag()),
+        );
+    }
+    let observed = match op {
+        Operation::Delete => Observed::Remaining(etags.iter().map(Option::is_some).collect()),
+        Operation::Move => Observed::Destination {
+            source_exists: etags.first().is_some_and(Option::is_some),
+            etag: etags.get(1).cloned().flatten(),
+        },
+        Operation::Put | Operation::Copy => Observed::Destination {
+            etag: etags.first().cloned().flatten(),
+            source_exists: false,
+        },
+    };
+    let settled = rules::settle(&intent, &observed);
+    worker::console_log!(
+        "{}",
+        serde_json::json!({
+            "event": "write_intent_settled",
+            "operation": op.as_str(),
+            "applied": settled.is_some(),
+        })
+    );
+    match settled {
+        Some(s) => {
+            let (session, client) = (db::text(row.get(1)), db::text(row.get(2)));
+            let origin = Origin {
+                at_ms: db::int(row.first()).unwrap_or_else(db::now_ms),
+                session_id: session.as_deref(),
+                client_name: client.as_deref(),
+            };
+            let keys: Vec<&str> = s.keys.iter().map(String::as_str).collect();
+            audit::insert(
+                io.sql,
+                &origin,
+                &Entry {
+                    op: s.op,
+                    keys: &keys,
+                    before: s.etag_before.as_deref(),
+                    after: s.etag_after.as_deref(),
+                },
+            );
+        }
+        None => clear(io.sql),
+    }
+    Ok(())
+}
