@@ -1,6 +1,6 @@
 //! The parts of a request URL the server needs — origin, query — taken from the runtime's already
-//! normalised URL string without a general URL parser (the `url` crate and its IDNA tables would
-//! otherwise be most of a Worker's data segment).
+//! normalised URL string, and the percent-encoding of form bodies, without a general URL parser
+//! (the `url` crate and its IDNA tables would otherwise be most of a Worker's data segment).
 
 /// `scheme://host[:port]` of an absolute URL (as the runtime gives it: lower-case scheme and host,
 /// default port omitted). `None` for anything that is not `scheme://authority…`.
@@ -28,6 +28,37 @@ pub fn query(url: &str) -> &str {
 /// and token parameters only).
 pub fn query_param<'a>(url: &'a str, name: &str) -> Option<&'a str> {
     query(url).split('&').find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v))
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`); a
+/// space becomes `%20`, which both form and URI decoders read as a space.
+pub fn encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+/// `name=value&…`, each part encoded with [`encode`].
+pub fn serialize(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(&encode(k));
+        out.push('=');
+        out.push_str(&encode(v));
+    }
+    out
 }
 
 #[cfg(test)]

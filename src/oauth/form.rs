@@ -127,36 +127,8 @@ fn hex_val(c: u8) -> Option<u8> {
     }
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`); a
-/// space becomes `%20`, which both form and URI decoders read as a space.
-pub fn encode(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
-    out
-}
-
-/// `name=value&…`, each part encoded with [`encode`].
-pub fn serialize(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(&encode(k));
-        out.push('=');
-        out.push_str(&encode(v));
-    }
-    out
-}
+// The encoder lives with the other URL helpers so the Durable Object's upstream refresh shares it.
+pub use r2_mcp_durable::url_parts::{encode, serialize};
 
 #[cfg(test)]
 mod tests {

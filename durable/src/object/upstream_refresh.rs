@@ -4,6 +4,7 @@
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 use crate::grants::wire::UpstreamClient;
+use crate::url_parts::{encode, serialize as form_encode};
 
 /// What the upstream token endpoint said.
 pub enum UpstreamRefresh {
@@ -15,32 +16,6 @@ pub enum UpstreamRefresh {
     Unavailable(String),
 }
 
-fn form_encode(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(&encode(k));
-        out.push('=');
-        out.push_str(&encode(v));
-    }
-    out
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Exchanges the upstream refresh token once.
 pub async fn refresh(client: &UpstreamClient, refresh_token: &str) -> UpstreamRefresh {
     let headers = Headers::new();
     let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
