@@ -16,11 +16,14 @@ import { devToken, connect, tool, toolError } from '../support/mcp-tools.mjs';
 let worker;
 let stateDir;
 let client;
+let userKey;
 
 before(async () => {
   stateDir = mkdtempSync(path.join(tmpdir(), 'r2mcp-tools-pre-'));
   worker = await startWorker({ vars: baseVars({ DEV_MODE: '1' }), persistDir: stateDir });
-  client = await connect(worker.url, await devToken(worker.url, 'pre@example.com'), 'precondition-spec');
+  const token = await devToken(worker.url, 'pre@example.com');
+  userKey = token.split(':')[0]; // tokens are <user_key>:<grant>:<secret>
+  client = await connect(worker.url, token, 'precondition-spec');
   await client.listTools();
 });
 
@@ -44,6 +47,29 @@ test('if_match: a matching etag writes, a stale one is refused and recorded nowh
   // Quoted etags (HTTP spelling) are accepted.
   await tool(client, 'put_object', { key: 'doc.txt', content: 'four', if_match: `"${v2.etag}"` });
   assert.match(await toolError(client, 'put_object', { key: 'nothing-here', content: 'x', if_match: 'abc' }), /does not exist/);
+});
+
+test('an object changed outside the server is never overwritten on the etag the server remembers', async () => {
+  // The server remembers the etag of its own last write of a key, to skip a head; R2's conditional
+  // put must still catch a change made behind its back.
+  const bucket = await worker.bucket();
+  const r2Key = (k) => `u/${userKey}/${k}`;
+  const v1 = await tool(client, 'put_object', { key: 'outside.txt', content: 'ours 1' });
+  const ext = await bucket.put(r2Key('outside.txt'), 'changed by another tool', { httpMetadata: { contentType: 'text/plain' } });
+  assert.notEqual(ext.etag, v1.etag);
+  const err = await toolError(client, 'put_object', { key: 'outside.txt', content: 'stale', if_match: v1.etag });
+  assert.match(err, /Precondition failed/);
+  assert.ok(err.includes(ext.etag), `the refusal names R2's current etag: ${err}`);
+  assert.equal((await tool(client, 'get_object', { key: 'outside.txt' })).content, 'changed by another tool');
+  // An unguarded write applies on top of the outside change, and the trail says what it replaced.
+  const v2 = await tool(client, 'put_object', { key: 'outside.txt', content: 'ours 2' });
+  const row = (await changes()).find((c) => c.seq === v2.seq);
+  assert.equal(row.etag_before, ext.etag);
+  // Deleted outside: create-only now succeeds, and the trail shows a creation.
+  await bucket.delete(r2Key('outside.txt'));
+  const v3 = await tool(client, 'put_object', { key: 'outside.txt', content: 'ours 3', if_none_match: '*' });
+  assert.equal((await changes()).find((c) => c.seq === v3.seq).etag_before, null);
+  assert.equal((await tool(client, 'get_object', { key: 'outside.txt' })).content, 'ours 3');
 });
 
 test('create-only (if_none_match "*") on an existing key is refused', async () => {

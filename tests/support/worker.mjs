@@ -70,6 +70,10 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog } = {
       mf = make(actualPort);
       url = await mf.ready;
     },
+    /** The `BUCKET` R2 binding, to change objects behind the server's back (as another tool would). */
+    async bucket() {
+      return mf.getR2Bucket('BUCKET');
+    },
     async close() {
       await mf.dispose();
     },

@@ -12,6 +12,7 @@
 //! | [`content`] | text-vs-base64 decisions, UTF-8 cut points, etag spelling |
 //! | [`range`] | byte ranges: the inline limit, what R2 is asked for, what the answer covers |
 //! | [`preconditions`] | `if_match` and create-only checks and their messages |
+//! | [`etags`] | the in-memory etags of this object's own writes (a write to a known key skips its `head`) |
 //! | [`queue`] | the FIFO ticket lock that orders every write across awaits |
 //! | [`retry`] | R2 rate-limit detection and the bounded backoff schedule |
 //! | [`audit`] | audit records, their JSON form, `recent_changes` cursors, the trim bound |
@@ -20,6 +21,7 @@
 
 pub mod audit;
 pub mod content;
+pub mod etags;
 pub mod intent;
 pub mod keys;
 pub mod namespace;

@@ -79,6 +79,10 @@ pub async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
         keys,
         etag_before: db::text(row.get(5)),
     };
+    // Whatever this object remembered of these keys predates the interrupted write.
+    for k in &intent.keys {
+        io.etags.borrow_mut().forget(k);
+    }
     let heads = join_all(rules::keys_to_check(&intent).into_iter().map(|k| {
         let r2_key = io.ns.to_r2(k);
         async move { r2::head(io.bucket, &r2_key, k).await }

@@ -25,7 +25,7 @@ mod reads;
 mod resources;
 mod writes;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use serde_json::Value;
@@ -36,6 +36,7 @@ use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::tool_args::ToolRequest;
 use crate::mcp::tools::error_result;
 use crate::mcp::version::Version;
+use crate::storage::etags::EtagCache;
 use crate::storage::keys;
 use crate::storage::namespace::Namespace;
 use crate::storage::queue::TicketLock;
@@ -109,6 +110,7 @@ pub struct R2Tools {
     sql: SqlStorage,
     storage: Storage,
     queue: TicketLock,
+    etags: RefCell<EtagCache>,
     /// DEV_MODE fault: the next write panics after R2 applied it, before its audit row.
     crash_before_audit: Cell<bool>,
 }
@@ -130,6 +132,7 @@ impl R2Tools {
             sql,
             storage: state.storage(),
             queue: TicketLock::new(),
+            etags: RefCell::default(),
             crash_before_audit: Cell::new(false),
         }
     }
@@ -152,6 +155,7 @@ impl R2Tools {
             ns: &ns,
             sql: &self.sql,
             storage: &self.storage,
+            etags: &self.etags,
             crash_before_audit: &self.crash_before_audit,
             ctx,
         };

@@ -23,6 +23,8 @@ pub struct Io<'a> {
     pub sql: &'a SqlStorage,
     /// For `sync()`: a write's intent is on disk before R2 is touched.
     pub storage: &'a Storage,
+    /// The etags this object's own writes left (`storage::etags`).
+    pub etags: &'a std::cell::RefCell<crate::storage::etags::EtagCache>,
     /// DEV_MODE fault injection, checked by [`super::audit::record`].
     pub crash_before_audit: &'a std::cell::Cell<bool>,
     pub ctx: &'a ToolContext<'a>,

@@ -44,54 +44,82 @@ fn kind(before: &Option<String>) -> ChangeKind {
     }
 }
 
+/// The key's current etag: this object's last write to it when remembered (`fresh` false), else
+/// R2's `head`. `Ok((etag, from_cache))`.
+async fn current_etag(
+    io: &Io<'_>,
+    r2_key: &str,
+    key: &str,
+    fresh: bool,
+) -> Result<(Option<String>, bool), String> {
+    if fresh {
+        io.etags.borrow_mut().forget(key);
+    } else if let Some(e) = io.etags.borrow().get(key) {
+        return Ok((Some(e.to_owned()), true));
+    }
+    let etag = r2::head(io.bucket, r2_key, key).await?.map(|o| o.etag());
+    Ok((etag, false))
+}
+
 async fn put(io: &Io<'_>, p: PutObject) -> ToolOutcome {
     let r2_key = io.ns.to_r2(&p.key);
-    let before = match r2::head(io.bucket, &r2_key, &p.key).await {
-        Ok(o) => o.map(|o| o.etag()),
-        Err(e) => return ToolOutcome::error(e),
-    };
-    if let Err(e) = preconditions::check(
-        before.as_deref(),
-        p.if_match.as_deref(),
-        p.create_only,
-        &format!("{:?}", p.key),
-    ) {
-        return ToolOutcome::error(e);
-    }
-    // One copy into JS memory; every retry reuses it.
+    let what = format!("{:?}", p.key);
+    // One copy into JS memory; every attempt and retry reuses it.
     let bytes: &[u8] = match &p.body {
         Body::Text(t) => t.as_bytes(),
         Body::Bytes(b) => b,
     };
     let len = bytes.len();
     let body: JsValue = Uint8Array::from(bytes).into();
-    drop(p.body);
-    if len >= PUT_PROGRESS_FROM {
-        (io.ctx.progress)(0.0, Some(len as f64), Some(format!("writing {len} bytes")));
-    }
-    if let Err(e) = intent::begin(io, Operation::Put, &[&p.key], before.as_deref()).await {
-        return ToolOutcome::error(e);
-    }
-    let opts = PutOptions {
-        only_if_etag: before.as_deref(),
-        http_metadata: r2::http_metadata_for(&p.content_type),
-        custom_metadata: r2::custom_metadata_for(&p.custom_metadata),
-    };
-    let written = match r2::retrying("put_object", &p.key, || {
-        r2::put(io.bucket, &r2_key, &body, &opts)
-    })
-    .await
-    {
-        Ok(Some(w)) => w,
-        Ok(None) => {
-            intent::clear(io.sql);
-            return ToolOutcome::error(format!(
-                "Precondition failed: {:?} changed while it was being written; nothing was written.",
-                p.key
-            ));
+    // A remembered etag may be stale (an object changed outside this server): then R2 refuses the
+    // conditional put, or a precondition looks failed, and the second attempt asks R2 itself.
+    let mut fresh = false;
+    let (before, written) = loop {
+        let (before, cached) = match current_etag(io, &r2_key, &p.key, fresh).await {
+            Ok(v) => v,
+            Err(e) => return ToolOutcome::error(e),
+        };
+        if let Err(e) =
+            preconditions::check(before.as_deref(), p.if_match.as_deref(), p.create_only, &what)
+        {
+            if cached {
+                fresh = true;
+                continue;
+            }
+            return ToolOutcome::error(e);
         }
-        Err(e) => return ToolOutcome::error(e),
+        if let Err(e) = intent::begin(io, Operation::Put, &[&p.key], before.as_deref()).await {
+            return ToolOutcome::error(e);
+        }
+        if len >= PUT_PROGRESS_FROM {
+            (io.ctx.progress)(0.0, Some(len as f64), Some(format!("writing {len} bytes")));
+        }
+        let o = PutOptions {
+            only_if_etag: before.as_deref(),
+            http_metadata: r2::http_metadata_for(&p.content_type),
+            custom_metadata: r2::custom_metadata_for(&p.custom_metadata),
+        };
+        match r2::retrying("put_object", &p.key, || r2::put(io.bucket, &r2_key, &body, &o)).await {
+            Ok(Some(w)) => break (before, w),
+            Ok(None) => {
+                intent::clear(io.sql);
+                io.etags.borrow_mut().forget(&p.key);
+                if cached {
+                    fresh = true;
+                    continue;
+                }
+                return ToolOutcome::error(format!(
+                    "Precondition failed: {what} changed while it was being written; nothing was written."
+                ));
+            }
+            Err(e) => {
+                io.etags.borrow_mut().forget(&p.key);
+                return ToolOutcome::error(e);
+            }
+        }
     };
+    drop(p.body);
+    io.etags.borrow_mut().set(&p.key, &written.etag);
     if len >= PUT_PROGRESS_FROM {
         (io.ctx.progress)(len as f64, Some(len as f64), None);
     }
@@ -178,6 +206,11 @@ async fn delete(io: &Io<'_>, d: DeleteObject) -> ToolOutcome {
             }
         })
         .await;
+        let mut etags = io.etags.borrow_mut();
+        for k in &deleted {
+            etags.forget(k);
+        }
+        drop(etags);
         if let Err(e) = outcome {
             return ToolOutcome::error(e);
         }
@@ -288,12 +321,17 @@ async fn copy(io: &Io<'_>, c: CopyObject, remove_source: bool) -> ToolOutcome {
         Ok(Some(w)) => w,
         Ok(None) => {
             intent::clear(io.sql);
+            io.etags.borrow_mut().forget(&c.destination_key);
             return ToolOutcome::error(format!(
                 "Precondition failed: {what_dst} changed during the {tool}; nothing was written."
             ));
         }
-        Err(e) => return ToolOutcome::error(e),
+        Err(e) => {
+            io.etags.borrow_mut().forget(&c.destination_key);
+            return ToolOutcome::error(e);
+        }
     };
+    io.etags.borrow_mut().set(&c.destination_key, &written.etag);
     let mut changes = vec![Change {
         key: c.destination_key.clone(),
         kind: kind(&before),
@@ -301,6 +339,7 @@ async fn copy(io: &Io<'_>, c: CopyObject, remove_source: bool) -> ToolOutcome {
     let mut op = Operation::Copy;
     let mut failure = None;
     if remove_source {
+        io.etags.borrow_mut().forget(&c.source_key);
         match r2::retrying(tool, &c.source_key, || io.bucket.delete(src_r2.clone())).await {
             Ok(()) => {
                 op = Operation::Move;
