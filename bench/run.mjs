@@ -1,11 +1,14 @@
 /**
- * The benchmark driver behind scripts/bench: builds and bundles the three systems, logs each in
- * through its real OAuth flow, then in rounds starts each under `wrangler dev` in turn (cold start
- * measured), loads it at each concurrency and reads the runtime's CPU time and memory from /proc,
- * then a long run for memory; writes a markdown report with medians and ratios.
+ * The benchmark driver behind scripts/bench: builds and bundles the four systems (ours, baseline,
+ * floor, floor-r2; the two floors are one build started with two wrangler configs), logs ours and
+ * the baseline in through their real OAuth flow, then in rounds starts each under `wrangler dev` in
+ * turn (cold start measured), loads it at each concurrency and reads the runtime's CPU time and
+ * memory from /proc, then a long run for memory; writes a markdown report with medians and ratios.
+ * floor-r2 ("floor+R2") is the floor that also makes the same R2 calls itself: what the runtime
+ * charges for the storage work, so what a server costs above it is what its own code adds.
  *
  *   node bench/run.mjs [--quick] [--rounds N] [--soak N] [--concurrency 1,8,32]
- *                      [--systems ours,baseline,floor] [--log-level warn] [--no-build] [--keep-state]
+ *                      [--systems ours,baseline,floor,floor-r2] [--log-level warn] [--no-build] [--keep-state]
  *
  * Environment: ROOT-relative paths only; WASM_BINDGEN_BIN and ESBUILD_BIN for worker-build (set by
  * scripts/bench). Loopback only; every process it starts is stopped on exit, failure or Ctrl-C.
@@ -24,11 +27,14 @@ import { makeAgent, request } from './lib/http.mjs';
 import { measure, pool } from './lib/load.mjs';
 import { McpSession } from './lib/mcp.mjs';
 import { rssKiB, cpuMs } from './lib/proc.mjs';
-import { MANY, SAME_USER_CLIENTS, SCENARIOS, concurrenciesFor, floorOps, mcpOps } from './lib/systems.mjs';
+import { MANY, SAME_USER_CLIENTS, SCENARIOS, concurrenciesFor, floorOps, floorR2Ops, mcpOps } from './lib/systems.mjs';
 import { renderReport } from './lib/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Every system, in the order they run; the floors need no login. */
+const SYSTEMS = ['ours', 'baseline', 'floor', 'floor-r2'];
+const isFloor = (sys) => sys === 'floor' || sys === 'floor-r2';
 const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 // ------------------------------------------------------------------------------------------------
@@ -69,12 +75,12 @@ function parseArgs(argv) {
     soakConcurrency: 8,
     soakMaxMs: Number(env.BENCH_SOAK_MAX_SECONDS ?? (quick ? 60 : 1200)) * 1000,
     concurrency: o.concurrency ?? [1, 8, 32],
-    systems: o.systems ?? ['ours', 'baseline', 'floor'],
+    systems: o.systems ?? SYSTEMS,
     logLevel: o.logLevel ?? env.BENCH_LOG_LEVEL ?? 'warn',
     warmup: { count: quick ? 30 : 100, ms: quick ? 500 : 1500 },
     run: { count: quick ? 600 : 4000, ms: (o.runSeconds ?? (quick ? 1.5 : 5)) * 1000 },
   };
-  for (const x of s.systems) if (!['ours', 'baseline', 'floor'].includes(x)) throw new Error(`unknown system ${x}`);
+  for (const x of s.systems) if (!SYSTEMS.includes(x)) throw new Error(`unknown system ${x}`);
   s.slots = Math.max(...s.concurrency);
   // Sessions of slot 0's user for the same-user figures (16 clients, or as many as the highest concurrency).
   s.clients = Math.max(s.slots, SAME_USER_CLIENTS);
@@ -119,6 +125,8 @@ function bundleSizes(outdir) {
 function buildAll(s, runDir, results) {
   const wrangler = [path.join(ROOT, 'node_modules/wrangler/bin/wrangler.js')];
   const configs = {};
+  /** The floor's one build, shared by floor and floor-r2: undefined until tried, then the error or true. */
+  let floorBuild;
   for (const sys of s.systems) {
     try {
       buildOne(sys);
@@ -142,15 +150,24 @@ function buildAll(s, runDir, results) {
       } else b.note = 'not built (--no-build)';
       if (!existsSync(path.join(ROOT, 'build/index.js'))) throw new Error('build/index.js is missing and scripts/build failed');
       configs.ours = prepareOurs(path.join(runDir, 'ours'));
-    } else if (sys === 'floor') {
+    } else if (isFloor(sys)) {
       const dir = path.join(ROOT, 'bench/floor');
-      if (s.build || !existsSync(path.join(dir, 'build/index.js'))) {
-        log('building the floor (worker-build --release)');
-        const r = timed('worker-build', ['--release'], { cwd: dir });
-        if (!r.ok) throw new Error(`floor build failed:\n${r.out.slice(-3000)}`);
-        b.ms = r.ms;
-      } else b.note = 'not built (--no-build)';
-      configs.floor = path.join(dir, 'wrangler.toml');
+      if (floorBuild === undefined) {
+        floorBuild = true;
+        if (s.build || !existsSync(path.join(dir, 'build/index.js'))) {
+          log('building the floor (worker-build --release; floor and floor-r2 share this build)');
+          const r = timed('worker-build', ['--release'], { cwd: dir });
+          if (!r.ok) floorBuild = new Error(`floor build failed:\n${r.out.slice(-3000)}`);
+          else b.ms = r.ms;
+        } else b.note = 'not built (--no-build)';
+      } else b.note = 'the same build as the other floor (one worker-build for both)';
+      if (floorBuild !== true) throw floorBuild;
+      configs[sys] = path.join(dir, sys === 'floor' ? 'wrangler.toml' : 'wrangler.r2.toml');
+      // The same wasm and JS as the floor: its sizes, when the floor was bundled in this run.
+      if (sys === 'floor-r2' && results.bundles.floor) {
+        results.bundles[sys] = results.bundles.floor;
+        return;
+      }
     } else {
       configs.baseline = path.join(ROOT, 'bench/baseline/wrangler.toml');
       b.note = 'esbuild bundle by wrangler';
@@ -171,7 +188,7 @@ function buildAll(s, runDir, results) {
 // ------------------------------------------------------------------------------------------------
 
 function systemDef(sys, env) {
-  const ops = sys === 'floor' ? floorOps() : mcpOps();
+  const ops = sys === 'floor' ? floorOps() : sys === 'floor-r2' ? floorR2Ops() : mcpOps();
   const vars = {
     ours: () => ({
       ACCESS_ISSUER: env.issuer, ACCESS_CLIENT_ID: 'bench-ours', ACCESS_CLIENT_SECRET: env.secret,
@@ -182,8 +199,9 @@ function systemDef(sys, env) {
       PUBLIC_URL: `http://127.0.0.1:${env.ports.baseline}`,
     }),
     floor: () => ({}),
+    'floor-r2': () => ({}), // FLOOR_R2 and the bucket come from wrangler.r2.toml
   }[sys]();
-  return { sys, ops, vars, port: env.ports[sys], config: env.configs[sys], persistDir: path.join(env.runDir, `state-${sys}`) };
+  return { sys, floor: isFloor(sys), ops, vars, port: env.ports[sys], config: env.configs[sys], persistDir: path.join(env.runDir, `state-${sys}`) };
 }
 
 async function start(def, s, runDir) {
@@ -202,7 +220,7 @@ async function coldStart(w, def, ctx, mcpReady = true) {
   while (performance.now() < end) {
     const t = performance.now();
     try {
-      if (def.sys === 'floor') await def.ops.op.list(ctx, 0);
+      if (def.floor) await def.ops.op.list(ctx, 0);
       else if (!mcpReady) await def.ops.op.unauth(ctx, 0);
       else await new McpSession(ctx.mcpUrl, () => ctx.slots[0].access, ctx.agent).open();
       return { totalMs: performance.now() - w.t0, portMs, firstCallMs: performance.now() - t, authenticated: mcpReady };
@@ -234,7 +252,7 @@ async function prepare(def, s, runDir, results) {
     await w.waitForPort();
     const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.clients + 4) };
     // The MCP handlers may answer once the port is open but before the Worker is up: retry logins.
-    if (def.sys !== 'floor') log(`${def.sys}: logging ${s.slots} users in through the OAuth flow`);
+    if (!def.floor) log(`${def.sys}: logging ${s.slots} users in through the OAuth flow`);
     const t0 = performance.now();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -245,11 +263,11 @@ async function prepare(def, s, runDir, results) {
         await sleep(1000);
       }
     }
-    if (def.sys !== 'floor') results.loginMs[def.sys] = (performance.now() - t0) / s.slots;
+    if (!def.floor) results.loginMs[def.sys] = (performance.now() - t0) / s.slots;
     let mcpError;
     try {
       await openSessions(def, ctx, s.clients);
-      for (const m of ctx.sessions) if (m) await def.ops.seed(m);
+      for (let i = 0; i < ctx.slots.length; i++) await def.ops.seed(ctx, i);
     } catch (e) {
       mcpError = `MCP session or seeding failed: ${e.message}`;
       log(`${def.sys}: ${mcpError}`);
@@ -274,7 +292,7 @@ async function prepare(def, s, runDir, results) {
       try {
         const r = await op(ctx, 0);
         if (sc.id === 'list1000') results.manyPages[def.sys] = r;
-        if (def.sys !== 'floor' && sc.id === 'list') await def.ops.check(ctx.sessions[0]);
+        if (sc.id === 'list') await def.ops.check(ctx);
         avail[sc.id] = true;
       } catch (e) {
         avail[sc.id] = String(e.message).slice(0, 200);
@@ -291,13 +309,13 @@ async function round(def, s, runDir, results, slots, r) {
   const w = await start(def, s, runDir);
   try {
     const ctx = { url: w.url, mcpUrl: `${w.url}/mcp`, agent: makeAgent(s.clients + 4), slots };
-    const cold = await coldStart(w, def, ctx, def.sys === 'floor' || results.available[def.sys].session === true);
+    const cold = await coldStart(w, def, ctx, def.floor || results.available[def.sys].session === true);
     (results.cold[def.sys] ??= []).push(cold);
     if (cold.error) log(`${def.sys}: no successful /mcp call after start: ${cold.error}`);
     const avail = results.available[def.sys];
     const needsSessions = SCENARIOS.some((sc) => sc.mcp && avail[sc.id] === true);
     const needsShared = SCENARIOS.some((sc) => sc.sameUser && avail[sc.id] === true);
-    if (needsSessions || def.sys === 'floor') await openSessions(def, ctx, needsShared ? s.clients : 0);
+    if (needsSessions || def.floor) await openSessions(def, ctx, needsShared ? s.clients : 0);
     for (const sc of SCENARIOS) {
       if (avail[sc.id] !== true) continue;
       for (const c of concurrenciesFor(sc, s)) {

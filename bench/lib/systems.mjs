@@ -1,12 +1,16 @@
 /**
- * The three systems under test and the operations the benchmark runs against each:
+ * The four systems under test and the operations the benchmark runs against each:
  *   ours      this server (build/ from scripts/build, release), OAuth through its own /authorize;
  *   baseline  bench/baseline: workers-oauth-provider + agents' McpAgent (JS);
- *   floor     bench/floor: Rust Worker → Durable Object → one SQLite write (no auth, no MCP).
+ *   floor     bench/floor: Rust Worker → Durable Object → one SQLite write (no auth, no MCP);
+ *   floor-r2  "floor+R2": the same floor build under bench/floor/wrangler.r2.toml (R2 bound,
+ *             FLOOR_R2 = "1"), whose Durable Object also makes the R2 call of list/put/get itself,
+ *             so it charges the runtime's own cost of the storage work the servers do.
  *
  * Each user slot (one per concurrent worker, up to the highest concurrency) has its own user, its
  * own grant from the real OAuth flow (so refresh chains never race), its own MCP session and its
- * own seeded objects: `list/00…09` (10 small objects) and `big.txt` (1 MB of text). Slot 0's user
+ * own seeded objects: `list/00…09` (10 small objects) and `big.txt` (1 MB of text; floor+R2 seeds the
+ * same through its own put_object). Slot 0's user
  * also holds `many/0000…0999` (1,000 small objects), and the same-user figures run several MCP
  * sessions of slot 0's user (its token shared) at once.
  */
@@ -23,8 +27,8 @@ export const MANY = 1000;
 export const SAME_USER_CLIENTS = 16;
 
 /**
- * `mcp`: needs the R2 tools over MCP sessions; `floor: false`: the floor has no analogue (no R2), so
- * n/a; `quickMax`: with --quick, only concurrencies up to this (to keep it quick); `sameUser`: every client is its own MCP session of slot 0's user (one token shared, as one
+ * `mcp`: needs the R2 tools over MCP sessions; `floor: false`: neither floor has an analogue (the
+ * floor has no R2; floor+R2 makes only the list/put/get calls), so n/a; `quickMax`: with --quick, only concurrencies up to this (to keep it quick); `sameUser`: every client is its own MCP session of slot 0's user (one token shared, as one
  * user's several clients would); `concurrency`: fixed concurrencies instead of --concurrency.
  */
 export const SCENARIOS = [
@@ -89,7 +93,9 @@ export function mcpOps() {
     session(url, slot, agent) {
       return new McpSession(`${url}/mcp`, () => slot.access, agent);
     },
-    async seed(session) {
+    /** Slot `s`'s objects, through its MCP session. */
+    async seed(ctx, s) {
+      const session = ctx.sessions[s];
       for (let i = 0; i < 10; i++) {
         await session.tool('put_object', { key: `list/${String(i).padStart(2, '0')}`, content: `object ${i}` });
       }
@@ -112,7 +118,9 @@ export function mcpOps() {
       };
       await Promise.all(sessions.map(worker));
     },
-    async check(session) {
+    /** Slot 0's list and 1 MB get give what was seeded. */
+    async check(ctx) {
+      const session = ctx.sessions[0];
       const r = await session.tool('list_objects', { prefix: 'list/' });
       const n = r.structuredContent?.objects?.length ?? JSON.parse(r.content[0].text).objects.length;
       if (n !== 10) throw new Error(`list_objects returned ${n} objects, expected 10`);
@@ -175,16 +183,21 @@ export function mcpOps() {
   };
 }
 
+/** A floor request as slot `s`'s user (its `Authorization` picks the Durable Object); resolves to the JSON answer. */
+async function floorPost(ctx, s, body) {
+  const r = await request(ctx.mcpUrl, {
+    method: 'POST', agent: ctx.agent, body,
+    headers: { authorization: `Bearer floor-${s}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+  });
+  if (r.status !== 200) throw new Error(`floor: HTTP ${r.status}`);
+  return r.body;
+}
+const floorCall = (name, args) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
+
 /** The floor answers every shape with a Worker → DO → SQLite write round trip. */
 export function floorOps() {
-  const post = async (ctx, s, body) => {
-    const r = await request(ctx.mcpUrl, {
-      method: 'POST', agent: ctx.agent, body,
-      headers: { authorization: `Bearer floor-${s}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    });
-    if (r.status !== 200) throw new Error(`floor: HTTP ${r.status}`);
-  };
-  const call = (name, args) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
+  const post = floorPost;
+  const call = floorCall;
   return {
     async login(_url, slots) {
       return Array.from({ length: slots }, () => ({ puts: 0 }));
@@ -206,6 +219,42 @@ export function floorOps() {
         if (r.status !== 401) throw new Error(`expected 401, got ${r.status}`);
       },
       refresh: undefined,
+    },
+  };
+}
+
+/**
+ * floor+R2 (bench/floor under wrangler.r2.toml): the floor's shapes, but `list`, `put` and `get` make
+ * the R2 call itself (list with HTTP metadata, put, get of the whole body) after the SQLite write, on
+ * objects seeded per slot like the servers' (`list/00…09`, `big.txt`) through its own put_object.
+ */
+export function floorR2Ops() {
+  const floor = floorOps();
+  /** A tool call whose answer must be a tool result without isError; resolves to its text. */
+  const tool = async (ctx, s, name, args) => {
+    const body = await floorPost(ctx, s, floorCall(name, args));
+    const res = JSON.parse(body.toString()).result;
+    const text = res?.content?.[0]?.text;
+    if (typeof text !== 'string' || res.isError) throw new Error(`floor+R2 ${name}: ${String(text ?? body.toString()).slice(0, 200)}`);
+    return text;
+  };
+  return {
+    ...floor,
+    async seed(ctx, s) {
+      for (let i = 0; i < 10; i++) await tool(ctx, s, 'put_object', { key: `list/${String(i).padStart(2, '0')}`, content: `object ${i}` });
+      await tool(ctx, s, 'put_object', { key: 'big.txt', content: MB });
+    },
+    async check(ctx) {
+      const n = JSON.parse(await tool(ctx, 0, 'list_objects', { prefix: 'list/' })).objects.length;
+      if (n !== 10) throw new Error(`floor+R2 list_objects returned ${n} objects, expected 10`);
+      const len = (await tool(ctx, 0, 'get_object', { key: 'big.txt' })).length;
+      if (len !== MB.length) throw new Error(`floor+R2 get_object returned ${len} characters, expected ${MB.length}`);
+    },
+    op: {
+      ...floor.op,
+      list: (ctx, s) => tool(ctx, s, 'list_objects', { prefix: 'list/' }),
+      put: (ctx, s) => tool(ctx, s, 'put_object', { key: `put/${ctx.slots[s].puts++ % 10}`, content: KB }),
+      get: (ctx, s) => tool(ctx, s, 'get_object', { key: 'big.txt' }),
     },
   };
 }
