@@ -7,44 +7,56 @@
 //! entry (an object changed outside this server) makes R2 refuse the put, and the write then asks
 //! R2 again. Only writes fill it — a read runs beside the queue and could see an older version.
 //! Memory only (a restarted object starts empty) and bounded: when full it is emptied, which costs
-//! one `head` per key at most.
-
-use std::collections::HashMap;
+//! one `head` per key at most. A plain vector: at this size a scan costs microseconds, and a map
+//! would cost kilobytes of wasm.
 
 /// Keys remembered at most.
-pub const CAPACITY: usize = 4096;
+pub const CAPACITY: usize = 512;
 
 /// Key → the etag this object's last write to it left.
 #[derive(Debug, Default)]
 pub struct EtagCache {
-    map: HashMap<String, String>,
+    entries: Vec<(String, String)>,
 }
 
 impl EtagCache {
+    fn find(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| k == key)
+    }
+
     /// The etag the last write of `key` left, if this object remembers it.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.map.get(key).map(String::as_str)
+        self.find(key)
+            .and_then(|i| self.entries.get(i))
+            .map(|(_, e)| e.as_str())
     }
 
     /// Remembers what a write left in R2.
     pub fn set(&mut self, key: &str, etag: &str) {
-        if self.map.len() >= CAPACITY && !self.map.contains_key(key) {
-            self.map.clear();
+        match self.find(key).and_then(|i| self.entries.get_mut(i)) {
+            Some(entry) => entry.1 = etag.to_owned(),
+            None => {
+                if self.entries.len() >= CAPACITY {
+                    self.entries.clear();
+                }
+                self.entries.push((key.to_owned(), etag.to_owned()));
+            }
         }
-        self.map.insert(key.to_owned(), etag.to_owned());
     }
 
     /// Forgets a key: deleted, or its state after a failed write is unknown.
     pub fn forget(&mut self, key: &str) {
-        self.map.remove(key);
+        if let Some(i) = self.find(key) {
+            self.entries.swap_remove(i);
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.entries.is_empty()
     }
 }
 

@@ -53,22 +53,28 @@ pub fn record(io: &Io<'_>, e: Entry<'_>) -> i64 {
     insert(io.sql, &Origin::now(io), &e)
 }
 
+/// The columns an audit row shares with its intent, in table order from `at_ms` to `etag_before`.
+pub fn values(origin: &Origin<'_>, op: Operation, keys: &[&str], before: Option<&str>) -> Vec<SqlStorageValue> {
+    let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+    vec![
+        SqlStorageValue::from(origin.at_ms),
+        opt(origin.session_id),
+        opt(rules::clip_client(origin.client_name).as_deref()),
+        SqlStorageValue::from(op.as_str()),
+        SqlStorageValue::from(keys),
+        opt(before),
+    ]
+}
+
 /// The row itself, plus the intent's removal (no await in between: one implicit transaction).
 pub fn insert(sql: &SqlStorage, origin: &Origin<'_>, e: &Entry<'_>) -> i64 {
-    let keys = serde_json::to_string(e.keys).unwrap_or_else(|_| "[]".into());
+    let mut args = values(origin, e.op, e.keys, e.before);
+    args.push(opt(e.after));
     let row = db::one(
         sql,
         "INSERT INTO r2_audit (at_ms, session_id, client_name, operation, keys, etag_before, etag_after) \
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-        vec![
-            SqlStorageValue::from(origin.at_ms),
-            opt(origin.session_id),
-            opt(rules::clip_client(origin.client_name).as_deref()),
-            SqlStorageValue::from(e.op.as_str()),
-            SqlStorageValue::from(keys),
-            opt(e.before),
-            opt(e.after),
-        ],
+        args,
     );
     match row {
         Ok(r) => {

@@ -2,18 +2,13 @@
 //! synced to disk before a write's first R2 call, removed in the transaction that inserts its audit
 //! row, and settled by the next queue turn when a dying runtime left it behind.
 
-use futures::future::join_all;
-use worker::{SqlStorage, SqlStorageValue};
+use worker::SqlStorage;
 
 use super::audit::{self, Entry, Origin};
 use super::r2::{self, Io};
 use crate::object::db;
 use crate::storage::audit::Operation;
 use crate::storage::intent::{self as rules, Intent, Observed};
-
-fn opt(s: Option<&str>) -> SqlStorageValue {
-    s.map_or(SqlStorageValue::Null, SqlStorageValue::from)
-}
 
 /// Records the write about to reach R2 and waits until that record is on disk, so that no R2
 /// change can exist without either its intent or its audit row. `Err` is the tool-error text;
@@ -24,26 +19,15 @@ pub async fn begin(
     keys: &[&str],
     before: Option<&str>,
 ) -> Result<(), String> {
-    let origin = Origin::now(io);
-    let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+    let failed = |e: worker::Error| format!("Recording the write failed; nothing was written: {e}");
     io.sql
         .exec(
             "INSERT OR REPLACE INTO r2_intent (id, at_ms, session_id, client_name, operation, keys, etag_before) \
              VALUES (1, ?, ?, ?, ?, ?, ?)",
-            vec![
-                SqlStorageValue::from(origin.at_ms),
-                opt(origin.session_id),
-                opt(crate::storage::audit::clip_client(origin.client_name).as_deref()),
-                SqlStorageValue::from(op.as_str()),
-                SqlStorageValue::from(keys),
-                opt(before),
-            ],
+            audit::values(&Origin::now(io), op, keys, before),
         )
-        .map_err(|e| format!("Recording the write failed; nothing was written: {e}"))?;
-    io.storage
-        .sync()
-        .await
-        .map_err(|e| format!("Recording the write failed; nothing was written: {e}"))
+        .map_err(failed)?;
+    io.storage.sync().await.map_err(failed)
 }
 
 /// Forgets the intent: its write was refused by R2 (nothing applied) or has been recorded.
@@ -83,18 +67,9 @@ pub async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
     for k in &intent.keys {
         io.etags.borrow_mut().forget(k);
     }
-    let heads = join_all(rules::keys_to_check(&intent).into_iter().map(|k| {
-        let r2_key = io.ns.to_r2(k);
-        async move { r2::head(io.bucket, &r2_key, k).await }
-    }))
-    .await;
-    let mut etags = Vec::with_capacity(heads.len());
-    for h in heads {
-        etags.push(
-            h.map_err(|e| format!("Checking an interrupted earlier write failed: {e}"))?
-                .map(|o| o.etag()),
-        );
-    }
+    let etags = r2::etags_of(io, &rules::keys_to_check(&intent))
+        .await
+        .map_err(|e| format!("Checking an interrupted earlier write failed: {e}"))?;
     let observed = match op {
         Operation::Delete => Observed::Remaining(etags.iter().map(Option::is_some).collect()),
         Operation::Move => Observed::Destination {
@@ -108,12 +83,9 @@ pub async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
     };
     let settled = rules::settle(&intent, &observed);
     worker::console_log!(
-        "{}",
-        serde_json::json!({
-            "event": "write_intent_settled",
-            "operation": op.as_str(),
-            "applied": settled.is_some(),
-        })
+        "{{\"event\":\"write_intent_settled\",\"operation\":\"{}\",\"applied\":{}}}",
+        op.as_str(),
+        settled.is_some()
     );
     match settled {
         Some(s) => {

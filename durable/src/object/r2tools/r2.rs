@@ -222,6 +222,20 @@ where
     }
 }
 
+/// The etags of several user keys at once (`None`: absent), in order; the first R2 error stops it.
+/// (One instantiation of `join_all` for every caller: each costs kilobytes of wasm.)
+pub async fn etags_of(io: &Io<'_>, keys: &[&str]) -> Result<Vec<Option<String>>, String> {
+    let heads = futures::future::join_all(keys.iter().map(|k| {
+        let r2_key = io.ns.to_r2(k);
+        async move { head(io.bucket, &r2_key, k).await }
+    }))
+    .await;
+    heads
+        .into_iter()
+        .map(|h| h.map(|o| o.map(|o| o.etag())))
+        .collect()
+}
+
 /// A head that maps errors to tool-error text.
 pub async fn head(bucket: &Bucket, r2_key: &str, key: &str) -> Result<Option<Object>, String> {
     bucket

@@ -3,7 +3,6 @@
 //! `onlyIf` on that etag, replace the intent by the audit row — all before the next write starts.
 //! A refused or failed write records nothing.
 
-use futures::future::join_all;
 use serde_json::json;
 use worker::js_sys::Uint8Array;
 use worker::wasm_bindgen::JsValue;
@@ -153,16 +152,15 @@ async fn delete(io: &Io<'_>, d: DeleteObject) -> ToolOutcome {
         if io.ctx.cancelled.get() {
             return ToolOutcome::error("Cancelled before anything was deleted.");
         }
-        let heads = join_all(chunk.iter().map(|k| {
-            let r2_key = io.ns.to_r2(k);
-            async move { (k, r2::head(io.bucket, &r2_key, k).await) }
-        }))
-        .await;
-        for (k, h) in heads {
-            match h {
-                Ok(Some(o)) => existing.push((k.clone(), o.etag())),
-                Ok(None) => absent.push(k.clone()),
-                Err(e) => return ToolOutcome::error(e),
+        let keys: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        let etags = match r2::etags_of(io, &keys).await {
+            Ok(e) => e,
+            Err(e) => return ToolOutcome::error(e),
+        };
+        for (k, etag) in chunk.iter().zip(etags) {
+            match etag {
+                Some(e) => existing.push((k.clone(), e)),
+                None => absent.push(k.clone()),
             }
         }
         if many {
