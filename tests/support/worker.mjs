@@ -12,8 +12,6 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const ENTRY = path.join(ROOT, 'build/index.js');
-const WASM = path.join(ROOT, 'build/index_bg.wasm');
 
 /**
  * @param {object} opts
@@ -21,8 +19,12 @@ const WASM = path.join(ROOT, 'build/index_bg.wasm');
  * @param {string} [opts.persistDir]  where R2/DO/KV state lives; in memory when absent
  * @param {number} [opts.port]  0 picks a free port
  * @param {(line: string) => void} [opts.onLog]  receives the Worker's console output
+ * @param {string} [opts.buildDir]  the build to run (default build/)
+ * @param {number} [opts.inspectorPort]  open workerd's V8 inspector on this port (profiling)
  */
-export async function startWorker({ vars = {}, persistDir, port = 0, onLog } = {}) {
+export async function startWorker({ vars = {}, persistDir, port = 0, onLog, buildDir = path.join(ROOT, 'build'), inspectorPort } = {}) {
+  const ENTRY = path.join(buildDir, 'index.js');
+  const WASM = path.join(buildDir, 'index_bg.wasm');
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run scripts/build first`);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'));
 
@@ -42,6 +44,7 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog } = {
       ],
       host: '127.0.0.1',
       port: listenPort,
+      ...(inspectorPort ? { inspectorPort } : {}),
       resourcePersistencePath: persistDir,
       // The Worker's own log lines go to `onLog` when a test asks for them, to the console with
       // R2MCP_SHOW_WORKER_LOGS=1, and nowhere otherwise (they would drown the test report).

@@ -31,12 +31,13 @@ macro_rules! refuse {
 }
 
 pub async fn handle(host: &Rc<Host>, mut req: Request, caller: McpCaller, settings: &Settings, version: Version) -> Result<Response> {
-    if let Some(len) = header(&req, "Content-Length").and_then(|l| l.trim().parse::<u64>().ok()) {
+    let declared = header(&req, "Content-Length").and_then(|l| l.trim().parse::<u64>().ok());
+    if let Some(len) = declared {
         refuse!(http_rules::check_body_size(len));
     }
     refuse!(http_rules::check_content_type(header(&req, "Content-Type").as_deref()));
     let accepts = refuse!(http_rules::check_accept_post(header(&req, "Accept").as_deref()));
-    let body = match read_capped(&mut req).await {
+    let body = match read_capped(&mut req, declared).await {
         Body::Read(b) => b,
         Body::TooLarge => refuse!(http_rules::check_body_size(MAX_BODY_BYTES + 1).map(|()| Vec::new())),
         Body::Broken => {
@@ -134,11 +135,19 @@ enum Body {
     Broken,
 }
 
-/// The body; reading stops as soon as it passes [`MAX_BODY_BYTES`] (a body without
-/// `Content-Length` is capped here).
-async fn read_capped(req: &mut Request) -> Body {
+/// The body, refused past `MAX_BODY_BYTES`. A body whose `Content-Length` was already checked
+/// comes over in one `arrayBuffer()` (the runtime holds it to that length); one without is
+/// streamed and cut off at the cap.
+async fn read_capped(req: &mut Request, declared: Option<u64>) -> Body {
     if req.inner().body().is_none() {
         return Body::Read(Vec::new());
+    }
+    if declared.is_some() {
+        return match req.bytes().await {
+            Ok(b) if b.len() as u64 > MAX_BODY_BYTES => Body::TooLarge,
+            Ok(b) => Body::Read(b),
+            Err(_) => Body::Broken,
+        };
     }
     let Ok(mut stream) = req.stream() else { return Body::Broken };
     let mut out = Vec::new();
