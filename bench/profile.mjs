@@ -6,7 +6,7 @@
  * names), grouped into wasm, JS, garbage collection and the runtime's own native work; and the
  * isolate's JS heap in use before and after the run (a leak of JS objects shows there).
  *
- *   node bench/profile.mjs [--build DIR] [--op list|put|get|session] [--requests N] [--concurrency C]
+ *   node bench/profile.mjs [--build DIR] [--op list|put|get|session|unauth] [--requests N] [--concurrency C]
  *                          [--top N] [--interval-us N]
  *
  * Loopback only; everything it starts is stopped on exit. Not a benchmark: the profiler itself
@@ -36,7 +36,7 @@ function parseArgs(argv) {
     else if (a === '--interval-us') o.intervalUs = Number(val());
     else throw new Error(`unknown option ${a}`);
   }
-  if (!['list', 'put', 'get', 'session'].includes(o.op)) throw new Error(`unknown op ${o.op}`);
+  if (!['list', 'put', 'get', 'session', 'unauth'].includes(o.op)) throw new Error(`unknown op ${o.op}`);
   return o;
 }
 
@@ -163,6 +163,10 @@ async function main() {
       put: (slot) => sessions[slot].tool('put_object', { key: `put/${puts[slot]++ % 10}`, content: 'x'.repeat(1024) }),
       get: (slot) => sessions[slot].tool('get_object', { key: 'big.txt' }),
       session: (slot) => session(mcpUrl, users[slot].access_token, agent),
+      unauth: async () => {
+        const r = await request(mcpUrl, { method: 'POST', agent, headers: { 'content-type': 'application/json' }, body: '{}' });
+        if (r.status !== 401) throw new Error(`expected 401, got ${r.status}`);
+      },
     };
     const op = ops[o.op];
     await pool(op, { concurrency: o.concurrency, count: 300, ms: 20000 }); // warm-up

@@ -468,8 +468,11 @@ async function main() {
   const file = path.join(resultsDir, `${stamp}.md`);
   writeFileSync(file, md);
   writeFileSync(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
+  // A full run (every system, default rounds) also becomes latest.md, the report the README quotes.
+  const full = !s.quick && s.rounds >= 3 && s.soak >= 50000 && s.systems.length === 4;
+  if (full) writeFileSync(path.join(resultsDir, 'latest.md'), md);
   console.log(md);
-  log(`written to ${path.relative(ROOT, file)} (raw figures in ${path.relative(ROOT, runDir)}/results.json)`);
+  log(`written to ${path.relative(ROOT, file)}${full ? ' and bench/results/latest.md' : ''} (raw figures in ${path.relative(ROOT, runDir)}/results.json)`);
   const errors = Object.values(results.scen).flatMap((x) => Object.values(x).flatMap((y) => Object.values(y).flat())).reduce((n, m) => n + m.errors, 0);
   if (errors > 0) {
     log(`${errors} request(s) failed during the measured runs: see the report`);
