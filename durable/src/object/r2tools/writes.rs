@@ -70,6 +70,7 @@ async fn put(io: &Io<'_>, p: PutObject) -> ToolOutcome {
     };
     let len = bytes.len();
     let body: JsValue = Uint8Array::from(bytes).into();
+    drop(p.body); // the wasm copy is not needed past this point (large bodies: up to 10 MiB)
     // A remembered etag may be stale (an object changed outside this server): then R2 refuses the
     // conditional put, or a precondition looks failed, and the second attempt asks R2 itself.
     let mut fresh = false;
@@ -117,7 +118,6 @@ async fn put(io: &Io<'_>, p: PutObject) -> ToolOutcome {
             }
         }
     };
-    drop(p.body);
     io.etags.borrow_mut().set(&p.key, &written.etag);
     if len >= PUT_PROGRESS_FROM {
         (io.ctx.progress)(len as f64, Some(len as f64), None);
