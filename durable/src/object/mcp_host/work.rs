@@ -4,6 +4,8 @@
 //! response starts at once and the work survives the client dropping the connection.
 
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use serde_json::{json, Value};
@@ -64,14 +66,17 @@ where
     F: FnOnce(Rc<Host>, Out) -> Fut,
     Fut: std::future::Future<Output = Option<Value>> + 'static,
 {
+    // Boxed: one compiled copy of the work's state machine serves both paths (awaited here or
+    // spawned), instead of one per path (kilobytes of wasm each for the tool path).
     if !stream {
-        return match work(host.clone(), Out::Json).await {
+        let fut: Pin<Box<dyn Future<Output = Option<Value>>>> = Box::pin(work(host.clone(), Out::Json));
+        return match fut.await {
             Some(body) => replies::message(200, &body, asker.accepts, None),
             None => replies::accepted(),
         };
     }
     let (out, body) = open_post(host, asker);
-    let fut = work(host.clone(), out.clone());
+    let fut: Pin<Box<dyn Future<Output = Option<Value>>>> = Box::pin(work(host.clone(), out.clone()));
     let h = host.clone();
     worker::wasm_bindgen_futures::spawn_local(async move {
         if let Some(msg) = fut.await {
