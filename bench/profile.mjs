@@ -15,13 +15,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
 
 import { startWorker, ROOT } from '../tests/support/worker.mjs';
+import { freePort } from '../tests/support/stack.mjs';
 import { baseVars } from '../tests/support/vars.mjs';
 import { devToken } from '../tests/support/tokens.mjs';
 import { makeAgent, request } from './lib/http.mjs';
 import { pool } from './lib/load.mjs';
+import { McpSession } from './lib/mcp.mjs';
 
 function parseArgs(argv) {
   const o = { build: path.join(ROOT, 'target/profile-build'), op: 'list', requests: 3000, concurrency: 8, top: 30, intervalUs: 100 };
@@ -38,17 +39,6 @@ function parseArgs(argv) {
   }
   if (!['list', 'put', 'get', 'session', 'unauth'].includes(o.op)) throw new Error(`unknown op ${o.op}`);
   return o;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A minimal Chrome DevTools Protocol client over the runtime's inspector WebSocket. */
@@ -78,33 +68,11 @@ async function cdp(url) {
   };
 }
 
-/** MCP over plain HTTP: one session per client, JSON responses. */
+/** An open MCP session of `token`'s user (the bench's client). */
 async function session(mcpUrl, token, agent) {
-  const headers = {
-    authorization: `Bearer ${token}`,
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2025-11-25',
-  };
-  const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'profile', version: '1' } } };
-  const r = await request(mcpUrl, { method: 'POST', agent, headers, body: JSON.stringify(init) });
-  if (r.status !== 200) throw new Error(`initialize: HTTP ${r.status} ${r.body}`);
-  const sid = r.headers['mcp-session-id'];
-  const h = { ...headers, 'mcp-session-id': sid };
-  await request(mcpUrl, { method: 'POST', agent, headers: h, body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' });
-  let id = 1;
-  return {
-    headers: h,
-    async tool(name, args) {
-      const body = JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } });
-      const res = await request(mcpUrl, { method: 'POST', agent, headers: h, body });
-      const text = res.body.toString();
-      const data = text.startsWith('{') ? text : text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).pop();
-      const msg = JSON.parse(data ?? '{}');
-      if (res.status !== 200 || !msg.result || msg.result.isError) throw new Error(`${name}: ${res.status} ${text.slice(0, 200)}`);
-      return msg.result;
-    },
-  };
+  const m = new McpSession(mcpUrl, () => token, agent);
+  await m.open();
+  return m;
 }
 
 /** Self time per function and per category from a V8 CPU profile. */

@@ -11,17 +11,8 @@ import { workerdPids } from './proc.mjs';
 
 const live = new Set();
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+// One free-port helper for the tests and the bench.
+export { freePort } from '../../tests/support/stack.mjs';
 
 const canConnect = (port) => new Promise((resolve) => {
   const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });

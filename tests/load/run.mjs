@@ -20,7 +20,7 @@
  *
  * `runLoad()` is exported for the shortened end-to-end spec (tests/e2e/load-short.test.mjs).
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,56 +32,14 @@ import { randomBytes } from 'node:crypto';
 import { baseVars } from '../support/vars.mjs';
 import { devToken } from '../support/tokens.mjs';
 import { login } from '../support/oauth-client.mjs';
+// /proc readings (the workerd processes under this Node process, their resident memory) are the bench's.
+import { workerdPids, rssKiB } from '../../bench/lib/proc.mjs';
 
 const LATEST = '2025-11-25';
 const REQUEST_TIMEOUT_MS = 30_000;
 const OWN_KEYS_PER_SLOT = 48;
 const CONTENDED_KEY = 'load/contended.txt';
 const MAX_APPEND_ATTEMPTS = 500;
-
-// ---------------------------------------------------------------------------------------------
-// /proc: the workerd processes under this Node process, and their resident memory.
-
-function procStat(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = s.lastIndexOf(')');
-    return { pid, comm: s.slice(s.indexOf('(') + 1, close), ppid: Number(s.slice(close + 2).split(' ')[1]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The workerd processes Miniflare started under `root` (this process by default). */
-export function workerdPids(root = process.pid) {
-  const all = [];
-  for (const d of readdirSync('/proc')) if (/^\d+$/.test(d)) {
-    const s = procStat(Number(d));
-    if (s) all.push(s);
-  }
-  const out = [];
-  const frontier = [root];
-  while (frontier.length) {
-    const p = frontier.pop();
-    for (const s of all) if (s.ppid === p) {
-      if (s.comm.startsWith('workerd')) out.push(s.pid);
-      frontier.push(s.pid);
-    }
-  }
-  return out;
-}
-
-/** Sum of VmRSS of `pids`, in KiB. */
-export function rssKiB(pids) {
-  let kib = 0;
-  for (const pid of pids) {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) kib += Number(m[1]);
-    } catch { /* gone */ }
-  }
-  return kib;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers.
@@ -166,7 +124,7 @@ export async function runLoad(o = {}) {
     }
     worker = await startWorker({ vars: baseVars(vars), persistDir: stateDir, port });
     const base = worker.url;
-    const pids = () => workerdPids();
+    const pids = () => workerdPids(process.pid);
 
     // -- Users: user 0 through the real OAuth flow (when enabled), the rest through /_dev/token.
     const users = [];
