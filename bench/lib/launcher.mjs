@@ -11,8 +11,10 @@ import { workerdPids } from './proc.mjs';
 
 const live = new Set();
 
-// One free-port helper for the tests and the bench.
-export { freePort } from '../../tests/support/stack.mjs';
+// One free-port helper for the tests and the bench (used here too, so imported, then re-exported).
+import { freePort } from '../../tests/support/stack.mjs';
+
+export { freePort };
 
 const canConnect = (port) => new Promise((resolve) => {
   const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });
