@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`grants`] | OAuth grants and tokens: token format, hashing, code and refresh-rotation rules |
 //! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
+//! | [`memo`] | a small bounded in-memory memo in front of storage (etags, sessions) |
 //! | [`url_parts`] | origin and query of a request URL, without a general URL parser |
 //! | [`schema`] | the SQLite tables this object keeps, created and migrated in one place |
 //! | `object` (wasm32) | the Durable Object runtime: internal routes, SQLite and R2 calls |
@@ -16,6 +17,7 @@
 
 pub mod grants;
 pub mod mcp;
+pub mod memo;
 pub mod schema;
 pub mod storage;
 pub mod url_parts;

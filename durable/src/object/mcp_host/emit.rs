@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::sessions::{self, Stored};
+use super::sessions::Stored;
 use super::{event_log, Host};
 use crate::mcp::sse::{self, EventId};
 use crate::object::db;
@@ -65,7 +65,7 @@ pub fn to_stream(host: &Host, stream: &str, session: Option<&str>, msg: &Value) 
 /// A message on a session's GET stream: numbered and logged even while no GET is open.
 pub fn to_session(host: &Host, session: &Stored, msg: &Value) {
     let sid = &session.record.id;
-    let seq = match sessions::next_get_seq(&host.sql, sid) {
+    let seq = match host.sessions.next_get_seq(sid) {
         Ok(Some(seq)) => seq,
         Ok(None) => return,
         Err(e) => {

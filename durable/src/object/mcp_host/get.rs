@@ -6,7 +6,7 @@ use std::rc::Rc;
 use futures::channel::mpsc::unbounded;
 use worker::{Request, Response, Result};
 
-use super::sessions::{self, Stored};
+use super::sessions::Stored;
 use super::streams::{self, Kind};
 use super::{event_log, header, replies, Host};
 use crate::mcp::http_rules::{self, SessionNeed};
@@ -24,9 +24,9 @@ fn session_of(host: &Host, req: &Request, caller: &McpCaller, settings: &Setting
         Err(r) => return Ok(Err(replies::rejection(&r)?)),
     };
     let now = db::now_ms() as u64;
-    match sessions::load_for(&host.sql, &id, &caller.user_key, now, settings.session_policy())? {
+    match host.sessions.load_for(&id, &caller.user_key, now, settings.session_policy())? {
         Some(mut s) => {
-            sessions::touch(&host.sql, &mut s, now)?;
+            host.sessions.touch(&mut s, now)?;
             Ok(Ok(s))
         }
         None => Ok(Err(replies::rejection(&session::not_found())?)),
@@ -58,7 +58,7 @@ pub fn open(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Setti
             }
         }
         None if stored.record.version >= Version::V2025_11_25 => {
-            let seq = sessions::current_get_seq(&host.sql, &sid)?;
+            let seq = host.sessions.current_get_seq(&sid)?;
             host.hub.write(&stored.get_stream, &sse::priming(&EventId::new(&stored.get_stream, seq), Some(sse::DEFAULT_RETRY_MS)));
         }
         None => {}
@@ -99,7 +99,7 @@ pub fn delete(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Set
 
 /// Removes a session everywhere: its row and events, its streams, its running work.
 pub fn end_session(host: &Host, id: &str) -> Result<()> {
-    sessions::delete(&host.sql, id)?;
+    host.sessions.delete(id)?;
     host.hub.close_session(id);
     host.inflight.end_session(id);
     Ok(())

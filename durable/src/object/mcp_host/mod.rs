@@ -51,6 +51,7 @@ const EXPIRE_PER_RUN: i64 = 500;
 /// Shared by the host and its spawned tasks.
 pub struct Host {
     sql: SqlStorage,
+    sessions: sessions::Sessions,
     r2: R2Tools,
     settings: std::result::Result<Settings, SettingError>,
     hub: streams::Hub,
@@ -84,7 +85,7 @@ impl McpHost {
             worker::console_error!("setting {name} is invalid: {why}");
         }
         let r2 = R2Tools::new(state, env, sql.clone());
-        let inner = Rc::new(Host { sql, r2, settings, hub: streams::Hub::default(), inflight: Default::default() });
+        let inner = Rc::new(Host { sessions: sessions::Sessions::new(sql.clone()), sql, r2, settings, hub: streams::Hub::default(), inflight: Default::default() });
         McpHost { inner: AssertUnwindSafe(inner) }
     }
 
@@ -128,7 +129,7 @@ impl McpHost {
         let host: &Rc<Host> = &self.inner;
         let now = db::now_ms();
         let policy = host.settings_or_default().session_policy();
-        let expired = sessions::expired(&host.sql, now as u64, policy, EXPIRE_PER_RUN)?;
+        let expired = host.sessions.expired(now as u64, policy, EXPIRE_PER_RUN)?;
         for id in &expired {
             get::end_session(host, id)?;
         }
@@ -140,7 +141,7 @@ impl McpHost {
                 false
             }
         };
-        Ok(expired.len() as i64 >= EXPIRE_PER_RUN || sessions::any(&host.sql)? || r2_more)
+        Ok(expired.len() as i64 >= EXPIRE_PER_RUN || host.sessions.any()? || r2_more)
     }
 }
 

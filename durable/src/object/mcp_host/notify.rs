@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use crate::object::r2tools::{Change, ChangeKind};
-use super::{emit, sessions, Host};
+use super::{emit, Host};
 use crate::mcp::dispatch::tag_subscription;
 use crate::mcp::jsonrpc::notification;
 use crate::mcp::resources::uri_for_key;
@@ -23,7 +23,7 @@ pub fn changes(host: &Host, user_key: &str, changes: &[Change]) {
     let list_changed = changes.iter().any(|c| c.kind != ChangeKind::Updated);
     let list_msg = notification("notifications/resources/list_changed", json!({}));
     let policy = host.settings_or_default().session_policy();
-    match sessions::all_for_user(&host.sql, user_key, db::now_ms() as u64, policy) {
+    match host.sessions.all_for_user(user_key, db::now_ms() as u64, policy) {
         Ok(all) => {
             for s in all {
                 for uri in uris.iter().filter(|u| s.record.subscriptions.contains(*u)) {

@@ -61,9 +61,9 @@ pub async fn handle(host: &Rc<Host>, mut req: Request, caller: McpCaller, settin
     } else if let SessionNeed::Lookup(id) =
         refuse!(http_rules::session_rule(is_initialize, header(&req, "Mcp-Session-Id").as_deref()))
     {
-        match sessions::load_for(&host.sql, &id, &caller.user_key, now, settings.session_policy())? {
+        match host.sessions.load_for(&id, &caller.user_key, now, settings.session_policy())? {
             Some(mut s) => {
-                sessions::touch(&host.sql, &mut s, now)?;
+                host.sessions.touch(&mut s, now)?;
                 stored = Some(s);
             }
             None => return replies::rejection(&crate::mcp::session::not_found()),
@@ -92,7 +92,7 @@ async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome) -> Result<Resp
         Outcome::StartSession { init, body } => {
             let random = db::random_array::<SESSION_ID_RANDOM_BYTES>();
             let record = SessionRecord::create(init, &random, &asker.caller.user_key, db::now_ms() as u64);
-            let dropped = sessions::create(&host.sql, &record, &super::streams::new_stream_id())?;
+            let dropped = host.sessions.create(&record, &super::streams::new_stream_id())?;
             for id in dropped {
                 host.hub.close_session(&id);
                 host.inflight.end_session(&id);
@@ -100,7 +100,7 @@ async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome) -> Result<Resp
             replies::message(200, &body, asker.accepts, Some(&record.id))
         }
         Outcome::UpdateSession { record, body } => {
-            sessions::save(&host.sql, &record)?;
+            host.sessions.save(&record)?;
             match body {
                 Some(b) => replies::message(200, &b, asker.accepts, None),
                 None => replies::accepted(),

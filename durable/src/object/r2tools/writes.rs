@@ -118,7 +118,7 @@ async fn put(io: &Io<'_>, p: PutObject) -> ToolOutcome {
             }
         }
     };
-    io.etags.borrow_mut().set(&p.key, &written.etag);
+    io.etags.borrow_mut().set(&p.key, written.etag.clone());
     if len >= PUT_PROGRESS_FROM {
         (io.ctx.progress)(len as f64, Some(len as f64), None);
     }
@@ -329,7 +329,7 @@ async fn copy(io: &Io<'_>, c: CopyObject, remove_source: bool) -> ToolOutcome {
             return ToolOutcome::error(e);
         }
     };
-    io.etags.borrow_mut().set(&c.destination_key, &written.etag);
+    io.etags.borrow_mut().set(&c.destination_key, written.etag.clone());
     let mut changes = vec![Change {
         key: c.destination_key.clone(),
         kind: kind(&before),
