@@ -1,7 +1,8 @@
 /**
  * MCP sessions over Streamable HTTP (2025-11-25 transports §Session Management), driven by the
  * official TypeScript SDK client: initialize → tools/list → tools/call (JSON and SSE), the GET
- * stream, DELETE → 404, a session surviving a runtime restart, and session binding to its user.
+ * stream, DELETE → 404, a session surviving a runtime restart, session binding to its user, and the
+ * per-user cap on sessions.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -172,4 +173,30 @@ test('a session survives a restart of the runtime', async () => {
   } finally {
     await resumed.client.close();
   }
+});
+
+test('a user keeps at most 200 sessions: the next one drops the least recently used, before and after a restart', async () => {
+  const carol = await devToken(worker.url, 'carol@example.com');
+  const h = (sid) => ({ 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': LATEST });
+  const alive = async (sid) => (await post(worker.url, carol.access_token, rpc('ping'), h(sid))).status;
+  const sids = [await rawSession(worker.url, carol.access_token)];
+  await new Promise((r) => setTimeout(r, 20)); // the first two are strictly ordered by their clocks
+  sids.push(await rawSession(worker.url, carol.access_token));
+  await new Promise((r) => setTimeout(r, 20));
+  for (let i = 2; i < 200; i += 8) {
+    sids.push(...(await Promise.all(Array.from({ length: Math.min(8, 200 - i) }, () => rawSession(worker.url, carol.access_token)))));
+  }
+  assert.equal(sids.length, 200);
+  assert.equal(await alive(sids[0]), 200, 'all 200 are kept');
+  sids.push(await rawSession(worker.url, carol.access_token));
+  assert.equal(await alive(sids[0]), 404, 'the 201st dropped the oldest');
+  assert.equal(await alive(sids[1]), 200);
+  assert.equal(await alive(sids[200]), 200);
+  // A restarted object counts its sessions again before deciding.
+  await worker.restart();
+  assert.equal(await alive(sids[1]), 200, 'still kept after the restart');
+  sids.push(await rawSession(worker.url, carol.access_token));
+  assert.equal(await alive(sids[1]), 404, 'the next one after the restart dropped the next oldest');
+  assert.equal(await alive(sids[2]), 200);
+  assert.equal(await alive(sids[201]), 200);
 });
