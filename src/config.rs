@@ -73,6 +73,27 @@ pub struct Config {
     pub registrations_per_hour: u32,
     /// `CLIENT_METADATA_DOCUMENTS=1`: accept https client ids whose metadata is fetched (CIMD).
     pub client_metadata_documents: bool,
+    /// `LOG_LEVEL`: which per-request log lines are written.
+    pub log_level: LogLevel,
+}
+
+/// `LOG_LEVEL` (default `info`): the least severe request line written. A request's line is
+/// `info`, or `error` when it failed with a 5xx; so `debug` and `info` write one line per request,
+/// `warn` and `error` only the failed ones. Warnings and errors about unusual events (an upstream
+/// refusal, a failed cleanup) are always written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl LogLevel {
+    /// Whether a line at `level` is written under this setting.
+    pub fn writes(self, level: LogLevel) -> bool {
+        level >= self
+    }
 }
 
 /// Token lifetimes in seconds.
@@ -182,6 +203,14 @@ impl Config {
             Some(_) => return Err(err("CLIENT_METADATA_DOCUMENTS", "must be 0 or 1")),
         };
 
+        let log_level = match read("LOG_LEVEL").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("info") => LogLevel::Info,
+            Some("debug") => LogLevel::Debug,
+            Some("warn") => LogLevel::Warn,
+            Some("error") => LogLevel::Error,
+            Some(_) => return Err(err("LOG_LEVEL", "must be debug, info, warn or error")),
+        };
+
         // The user objects read their own settings (roles, sessions, origins, fixtures); check
         // them here too, so a bad one is named on the first request rather than inside /mcp.
         if let Err((setting, problem)) = r2_mcp_durable::mcp::settings::Settings::from_lookup(|n| get(n)) {
@@ -195,6 +224,7 @@ impl Config {
             lifetimes,
             registrations_per_hour,
             client_metadata_documents,
+            log_level,
         })
     }
 }

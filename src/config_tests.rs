@@ -149,3 +149,21 @@ fn the_user_objects_settings_are_checked_here_too() {
         .unwrap_err();
     assert_eq!(e.setting, "SESSION_TTL_SECS");
 }
+
+#[test]
+fn log_level_defaults_to_info_and_filters_request_lines() {
+    let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example")]))).unwrap();
+    assert_eq!(c.log_level, LogLevel::Info);
+    assert!(c.log_level.writes(LogLevel::Info) && c.log_level.writes(LogLevel::Error));
+    for (v, level) in [("debug", LogLevel::Debug), ("INFO", LogLevel::Info), ("warn", LogLevel::Warn), ("error", LogLevel::Error)] {
+        let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("LOG_LEVEL", v)]))).unwrap();
+        assert_eq!(c.log_level, level, "{v}");
+    }
+    // warn and error: a successful request's line (info) is skipped, a failed one's (error) kept.
+    assert!(!LogLevel::Warn.writes(LogLevel::Info) && LogLevel::Warn.writes(LogLevel::Error));
+    assert!(!LogLevel::Error.writes(LogLevel::Info) && LogLevel::Error.writes(LogLevel::Error));
+    assert!(LogLevel::Debug.writes(LogLevel::Info));
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("LOG_LEVEL", "verbose")])))
+        .unwrap_err();
+    assert_eq!(e.setting, "LOG_LEVEL");
+}

@@ -50,6 +50,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             .and_then(|a| a.split_once(' ').map(|(_, t)| t.trim().chars().take(16).collect::<String>()))
             .filter(|k| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit()));
     }
+    // An unreadable configuration is answered (and logged) inside `route`; its line is still written.
+    let min = config(&env).map_or(crate::config::LogLevel::Info, |c| c.log_level);
     let result = route(req, env, &path).await;
     let resp = match result {
         Ok(resp) => log::take_object_fields(resp, &mut line),
@@ -60,7 +62,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     };
     line.status = resp.as_ref().map(|r| r.status_code()).unwrap_or(500);
     line.duration_ms = worker::Date::now().as_millis().saturating_sub(started);
-    line.emit();
+    line.emit(min);
     resp
 }
 

@@ -3,14 +3,13 @@
 //! method and tool. Never a token, secret, cookie, header value or object content.
 //!
 //! The user's object reports what only it knows (client, method, tool) in `x-r2mcp-log-*` response
-//! headers, which [`take_object_fields`] removes before the response leaves the Worker.
+//! headers, which [`take_object_fields`] removes before the response leaves the Worker; it sets them
+//! only when asked (`x-r2mcp-log-fields`), i.e. when `LOG_LEVEL` lets this request's line through.
 
+use r2_mcp_durable::object::{LOG_CLIENT_HEADER as LOG_CLIENT, LOG_METHOD_HEADER as LOG_METHOD, LOG_TOOL_HEADER as LOG_TOOL};
 use worker::{Headers, Response};
 
-/// Response headers the user's object sets for this log line.
-pub const LOG_CLIENT: &str = "x-r2mcp-log-client";
-pub const LOG_METHOD: &str = "x-r2mcp-log-method";
-pub const LOG_TOOL: &str = "x-r2mcp-log-tool";
+use crate::config::LogLevel;
 
 /// What one request did.
 #[derive(Default)]
@@ -28,9 +27,15 @@ pub struct Line {
 }
 
 impl Line {
-    pub fn emit(&self) {
+    /// Writes the line if `min` (the `LOG_LEVEL` setting) lets its level through: `info`, or
+    /// `error` for a 5xx.
+    pub fn emit(&self, min: LogLevel) {
+        let failed = self.status >= 500;
+        if !min.writes(if failed { LogLevel::Error } else { LogLevel::Info }) {
+            return;
+        }
         let mut v = serde_json::json!({
-            "level": if self.status >= 500 { "error" } else { "info" },
+            "level": if failed { "error" } else { "info" },
             "request_id": self.request_id,
             "method": self.method,
             "route": self.route,

@@ -12,11 +12,11 @@
 
 use r2_mcp_durable::grants::token;
 use r2_mcp_durable::grants::wire::{user_key, UserIdentity};
-use r2_mcp_durable::object::{AUTH_ERROR_HEADER, BEARER_HEADER, IDENTITY_HEADER, RESOURCE_HEADER};
+use r2_mcp_durable::object::{AUTH_ERROR_HEADER, BEARER_HEADER, IDENTITY_HEADER, LOG_FIELDS_HEADER, RESOURCE_HEADER};
 use worker::{Headers, Request, RequestInit, Response, Result};
 
 use super::Ctx;
-use crate::config::{AccessApp, AuthMode};
+use crate::config::{AccessApp, AuthMode, LogLevel};
 use crate::http;
 use crate::upstream;
 use crate::oauth::metadata::www_authenticate;
@@ -83,6 +83,9 @@ async fn forward(req: &Request, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)]
     }
     for (k, v) in ours {
         headers.set(k, v)?;
+    }
+    if ctx.config.log_level.writes(LogLevel::Info) {
+        headers.set(LOG_FIELDS_HEADER, "1")?;
     }
     let mut init = RequestInit::new();
     init.with_method(req.method()).with_headers(headers);

@@ -258,6 +258,17 @@ pub fn clip(s: &str, max: usize) -> &str {
     }
 }
 
+/// A client-chosen name (method, tool) as it may appear in a log line and a header: itself when it
+/// is 1–64 characters of `[A-Za-z0-9_/.-]`, else `other`, so no client text can shape a log.
+pub fn log_label(s: &str) -> &str {
+    let plain = (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_/.-".contains(&b));
+    if plain {
+        s
+    } else {
+        "other"
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests fail loudly by design
 #[path = "jsonrpc_tests.rs"]

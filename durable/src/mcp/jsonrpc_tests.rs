@@ -133,6 +133,19 @@ fn parse_never_panics_on_hostile_input() {
 }
 
 #[test]
+fn log_labels_keep_plain_names_only() {
+    assert_eq!(log_label("tools/call"), "tools/call");
+    assert_eq!(log_label("notifications/initialized"), "notifications/initialized");
+    assert_eq!(log_label("put_object"), "put_object");
+    assert_eq!(log_label(""), "other");
+    assert_eq!(log_label("a\nb"), "other");
+    assert_eq!(log_label("\"}{"), "other");
+    assert_eq!(log_label("héllo"), "other");
+    assert_eq!(log_label(&"a".repeat(65)), "other");
+    assert_eq!(log_label(&"a".repeat(64)), "a".repeat(64));
+}
+
+#[test]
 fn clip_cuts_on_char_boundaries() {
     assert_eq!(clip("héllo", 2), "hé");
     assert_eq!(clip("ab", 5), "ab");

@@ -38,6 +38,15 @@ pub const RESOURCE_HEADER: &str = "x-r2mcp-resource";
 pub const IDENTITY_HEADER: &str = "x-r2mcp-identity";
 /// Header on a 401 from this object: why the token was refused (the Worker builds the challenge).
 pub const AUTH_ERROR_HEADER: &str = "x-r2mcp-auth-error";
+/// Header on an `/mcp` request whose log line the Worker writes: this object then reports what
+/// only it knows in the `x-r2mcp-log-*` response headers below, which the Worker removes.
+pub const LOG_FIELDS_HEADER: &str = "x-r2mcp-log-fields";
+/// Response header: the OAuth client of the request's token.
+pub const LOG_CLIENT_HEADER: &str = "x-r2mcp-log-client";
+/// Response header: the JSON-RPC method (only `[A-Za-z0-9_/.-]`, else `other`).
+pub const LOG_METHOD_HEADER: &str = "x-r2mcp-log-method";
+/// Response header: the tool of a `tools/call` (same alphabet).
+pub const LOG_TOOL_HEADER: &str = "x-r2mcp-log-tool";
 
 /// `(SHA-256(token), resource)` → the caller and the token's expiry (Unix seconds).
 type VerifiedCache = HashMap<(String, String), (McpCaller, i64)>;

@@ -39,7 +39,7 @@ use std::rc::Rc;
 use worker::{Env, Method, Request, Response, Result, SqlStorage, State};
 
 use super::r2tools::R2Tools;
-use super::McpCaller;
+use super::{McpCaller, LOG_CLIENT_HEADER, LOG_FIELDS_HEADER};
 use crate::mcp::http_rules::{self, HttpMethod, Rejection};
 use crate::mcp::settings::{SettingError, Settings};
 use crate::mcp::version;
@@ -116,11 +116,18 @@ impl McpHost {
         if let Err(r) = http_rules::check_origin(header(&req, "Origin").as_deref(), &settings.origin_policy(&own)) {
             return replies::rejection(&r);
         }
-        match method {
-            HttpMethod::Post => post::handle(host, req, caller, &settings, version).await,
-            HttpMethod::Get => get::open(host, &req, &caller, &settings),
-            HttpMethod::Delete => get::delete(host, &req, &caller, &settings),
+        let log_fields = header(&req, LOG_FIELDS_HEADER).is_some();
+        let client_id = log_fields.then(|| caller.client_id.clone());
+        let mut resp = match method {
+            HttpMethod::Post => post::handle(host, req, caller, &settings, version, log_fields).await?,
+            HttpMethod::Get => get::open(host, &req, &caller, &settings)?,
+            HttpMethod::Delete => get::delete(host, &req, &caller, &settings)?,
+        };
+        if let Some(id) = client_id {
+            // Client ids are ours (registration) or https URLs (metadata documents): header-safe.
+            let _ = resp.headers_mut().set(LOG_CLIENT_HEADER, &id);
         }
+        Ok(resp)
     }
 
     /// Cleanup: expired sessions (with their events and streams), events past their age, the R2

@@ -19,7 +19,7 @@ use crate::mcp::session::{SessionRecord, SESSION_ID_RANDOM_BYTES};
 use crate::mcp::settings::Settings;
 use crate::mcp::version::Version;
 use crate::object::r2tools::KEY_PREFIX_LEN;
-use crate::object::{db, McpCaller};
+use crate::object::{db, McpCaller, LOG_METHOD_HEADER, LOG_TOOL_HEADER};
 
 macro_rules! refuse {
     ($e:expr) => {
@@ -30,7 +30,16 @@ macro_rules! refuse {
     };
 }
 
-pub async fn handle(host: &Rc<Host>, mut req: Request, caller: McpCaller, settings: &Settings, version: Version) -> Result<Response> {
+/// `log_fields`: the Worker writes this request's log line, so the answer names the JSON-RPC method
+/// and tool in `x-r2mcp-log-*` headers.
+pub async fn handle(
+    host: &Rc<Host>,
+    mut req: Request,
+    caller: McpCaller,
+    settings: &Settings,
+    version: Version,
+    log_fields: bool,
+) -> Result<Response> {
     let declared = header(&req, "Content-Length").and_then(|l| l.trim().parse::<u64>().ok());
     if let Some(len) = declared {
         refuse!(http_rules::check_body_size(len));
@@ -49,6 +58,7 @@ pub async fn handle(host: &Rc<Host>, mut req: Request, caller: McpCaller, settin
         Ok(m) => m,
         Err(f) => return replies::message(400, &f.response(), accepts, None),
     };
+    let labels = log_fields.then(|| log_labels(&msg));
     let is_initialize = matches!(&msg, Message::Request(r) if r.method == "initialize");
     let now = db::now_ms() as u64;
     let mut stored: Option<Stored> = None;
@@ -82,7 +92,23 @@ pub async fn handle(host: &Rc<Host>, mut req: Request, caller: McpCaller, settin
     };
     let outcome = dispatch::handle(&ctx, msg);
     let asker = Asker { caller, session: stored, client_name, accepts };
-    execute(host, asker, outcome).await
+    let mut resp = execute(host, asker, outcome).await?;
+    if let Some((method, tool)) = labels {
+        let h = resp.headers_mut();
+        h.set(LOG_METHOD_HEADER, &method)?;
+        if let Some(tool) = tool {
+            h.set(LOG_TOOL_HEADER, &tool)?;
+        }
+    }
+    Ok(resp)
+}
+
+/// The method, and for `tools/call` the tool, as log labels (see [`jsonrpc::log_label`]).
+fn log_labels(msg: &Message) -> (String, Option<String>) {
+    let method = msg.method().map_or("response", jsonrpc::log_label);
+    let tool = (method == "tools/call")
+        .then(|| msg.params().and_then(|p| p.get("name")).and_then(Value::as_str).map_or("other", jsonrpc::log_label));
+    (method.to_owned(), tool.map(str::to_owned))
 }
 
 async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome) -> Result<Response> {
