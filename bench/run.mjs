@@ -8,7 +8,8 @@
  * charges for the storage work, so what a server costs above it is what its own code adds.
  *
  *   node bench/run.mjs [--quick] [--rounds N] [--soak N] [--concurrency 1,8,32]
- *                      [--systems ours,baseline,floor,floor-r2] [--log-level warn] [--no-build] [--keep-state]
+ *                      [--systems ours,baseline,floor,floor-r2] [--ops list,session] [--log-level warn]
+ *                      [--no-build] [--keep-state]
  *
  * Environment: ROOT-relative paths only; WASM_BINDGEN_BIN and ESBUILD_BIN for worker-build (set by
  * scripts/bench). Loopback only; every process it starts is stopped on exit, failure or Ctrl-C.
@@ -55,6 +56,7 @@ function parseArgs(argv) {
     else if (a === '--soak') o.soak = Number(val());
     else if (a === '--concurrency') o.concurrency = val().split(',').map(Number);
     else if (a === '--systems') o.systems = val().split(',');
+    else if (a === '--ops') o.ops = val().split(',');
     else if (a === '--log-level') o.logLevel = val();
     else if (a === '--run-seconds') o.runSeconds = Number(val());
     else if (a === '--no-build') o.build = false;
@@ -76,11 +78,14 @@ function parseArgs(argv) {
     soakMaxMs: Number(env.BENCH_SOAK_MAX_SECONDS ?? (quick ? 60 : 1200)) * 1000,
     concurrency: o.concurrency ?? [1, 8, 32],
     systems: o.systems ?? SYSTEMS,
+    // Only these figures (A/B runs of one path); a partial run never becomes latest.md.
+    ops: o.ops ?? SCENARIOS.map((sc) => sc.id),
     logLevel: o.logLevel ?? env.BENCH_LOG_LEVEL ?? 'warn',
     warmup: { count: quick ? 30 : 100, ms: quick ? 500 : 1500 },
     run: { count: quick ? 600 : 4000, ms: (o.runSeconds ?? (quick ? 1.5 : 5)) * 1000 },
   };
   for (const x of s.systems) if (!SYSTEMS.includes(x)) throw new Error(`unknown system ${x}`);
+  for (const x of s.ops) if (!SCENARIOS.some((sc) => sc.id === x)) throw new Error(`unknown figure ${x}`);
   s.slots = Math.max(...s.concurrency);
   // Sessions of slot 0's user for the same-user figures (16 clients, or as many as the highest concurrency).
   s.clients = Math.max(s.slots, SAME_USER_CLIENTS);
@@ -193,6 +198,9 @@ function systemDef(sys, env) {
     ours: () => ({
       ACCESS_ISSUER: env.issuer, ACCESS_CLIENT_ID: 'bench-ours', ACCESS_CLIENT_SECRET: env.secret,
       COOKIE_ENCRYPTION_KEY: env.cookieKey, DEV_MODE: '1',
+      // The same log level as wrangler's: at warn (the default) its per-request info line would be
+      // produced only for wrangler to drop it; --log-level info measures ours with that line.
+      LOG_LEVEL: { none: 'error', error: 'error', warn: 'warn', info: 'info', log: 'info', debug: 'debug' }[env.logLevel] ?? 'info',
     }),
     baseline: () => ({
       ACCESS_ISSUER: env.issuer, ACCESS_CLIENT_ID: 'bench-baseline', ACCESS_CLIENT_SECRET: env.secret,
@@ -273,7 +281,7 @@ async function prepare(def, s, runDir, results) {
       log(`${def.sys}: ${mcpError}`);
     }
     let manyError;
-    if (!mcpError && def.ops.seedMany) {
+    if (!mcpError && def.ops.seedMany && s.ops.includes('list1000')) {
       const t1 = performance.now();
       try {
         await def.ops.seedMany(ctx.shared.slice(0, SAME_USER_CLIENTS), s.seedManyMs);
@@ -287,6 +295,7 @@ async function prepare(def, s, runDir, results) {
     for (const sc of SCENARIOS) {
       const op = def.ops.op[sc.id];
       if (!op) { avail[sc.id] = 'not applicable'; continue; }
+      if (!s.ops.includes(sc.id)) { avail[sc.id] = 'not asked for (--ops)'; continue; }
       if (mcpError && sc.mcp) { avail[sc.id] = mcpError; continue; }
       if (manyError && sc.id === 'list1000') { avail[sc.id] = manyError; continue; }
       try {
@@ -427,7 +436,7 @@ async function main() {
         redirect_uris: [`http://127.0.0.1:${ports[sys] ?? 9}/callback`], token_endpoint_auth_method: 'client_secret_basic',
       })),
     });
-    const env = { issuer: idp.issuer, secret, cookieKey: randomBytes(32).toString('hex'), ports, configs, runDir };
+    const env = { logLevel: s.logLevel, issuer: idp.issuer, secret, cookieKey: randomBytes(32).toString('hex'), ports, configs, runDir };
     const defs = s.systems.filter((sys) => configs[sys]).map((sys) => systemDef(sys, env));
 
     const slots = {};
@@ -469,7 +478,7 @@ async function main() {
   writeFileSync(file, md);
   writeFileSync(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
   // A full run (every system, default rounds) also becomes latest.md, the report the README quotes.
-  const full = !s.quick && s.rounds >= 3 && s.soak >= 50000 && s.systems.length === 4;
+  const full = !s.quick && s.rounds >= 3 && s.soak >= 50000 && s.systems.length === 4 && s.ops.length === SCENARIOS.length;
   if (full) writeFileSync(path.join(resultsDir, 'latest.md'), md);
   console.log(md);
   log(`written to ${path.relative(ROOT, file)}${full ? ' and bench/results/latest.md' : ''} (raw figures in ${path.relative(ROOT, runDir)}/results.json)`);

@@ -196,7 +196,9 @@ export function renderReport(results) {
 
   out.push('## The systems');
   out.push('');
-  out.push('- **ours**: this repository\'s server, release build from `scripts/build` (front Worker + per-user Durable Object in Rust/wasm).');
+  out.push(`- **ours**: this repository\'s server, release build from \`scripts/build\` (front Worker + per-user Durable Object in Rust/wasm), ` +
+    `with its \`LOG_LEVEL\` set to the run\'s log level (\`${s.logLevel}\`): at \`warn\` it writes no per-request line (the baseline and the floors write none either); ` +
+    '`--log-level info` measures it with one JSON line per request, the default when deployed.');
   out.push('- **baseline**: `bench/baseline/`, the way Cloudflare\'s remote-MCP Access demo is built: `@cloudflare/workers-oauth-provider` 1.2.3 ' +
     '(KV-backed grants) + `agents` 0.32.0 `McpAgent` (one Durable Object per MCP session, `@modelcontextprotocol/sdk` 1.32.2), the same R2 tools and ' +
     'the same upstream OIDC login (code + PKCE) to the local OpenID Provider.');
