@@ -7,7 +7,7 @@
  * isolate's JS heap in use before and after the run (a leak of JS objects shows there).
  *
  *   node bench/profile.mjs [--build DIR] [--op list|put|get|session|unauth] [--requests N] [--concurrency C]
- *                          [--top N] [--interval-us N]
+ *                          [--top N] [--interval-us N] [--log-level info|warn]
  *
  * Loopback only; everything it starts is stopped on exit. Not a benchmark: the profiler itself
  * slows the isolate; use the shares, not the times.
@@ -25,7 +25,7 @@ import { pool } from './lib/load.mjs';
 import { McpSession } from './lib/mcp.mjs';
 
 function parseArgs(argv) {
-  const o = { build: path.join(ROOT, 'target/profile-build'), op: 'list', requests: 3000, concurrency: 8, top: 30, intervalUs: 100 };
+  const o = { build: path.join(ROOT, 'target/profile-build'), op: 'list', requests: 3000, concurrency: 8, top: 30, intervalUs: 100, logLevel: 'warn' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => argv[++i];
@@ -35,6 +35,8 @@ function parseArgs(argv) {
     else if (a === '--concurrency') o.concurrency = Number(val());
     else if (a === '--top') o.top = Number(val());
     else if (a === '--interval-us') o.intervalUs = Number(val());
+    // The server's LOG_LEVEL: warn like the bench's default run; info adds the per-request line.
+    else if (a === '--log-level') o.logLevel = val();
     else throw new Error(`unknown option ${a}`);
   }
   if (!['list', 'put', 'get', 'session', 'unauth'].includes(o.op)) throw new Error(`unknown op ${o.op}`);
@@ -115,7 +117,7 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const stateDir = mkdtempSync(path.join(tmpdir(), 'r2mcp-profile-'));
   const inspectorPort = await freePort();
-  const worker = await startWorker({ vars: baseVars({ DEV_MODE: '1' }), persistDir: stateDir, buildDir: o.build, inspectorPort });
+  const worker = await startWorker({ vars: baseVars({ DEV_MODE: '1', LOG_LEVEL: o.logLevel }), persistDir: stateDir, buildDir: o.build, inspectorPort });
   try {
     const agent = makeAgent(o.concurrency + 2);
     const mcpUrl = `${worker.url}/mcp`;

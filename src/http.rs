@@ -66,10 +66,10 @@ pub async fn read_body(req: &mut Request, max: usize) -> Result<Option<Vec<u8>>>
 }
 
 /// Answers a CORS preflight for the routes browser clients call.
-pub fn preflight(req: &Request) -> Result<Response> {
+pub fn preflight(request_headers: &Headers) -> Result<Response> {
     let mut resp = Response::empty()?.with_status(204);
     let h = resp.headers_mut();
-    let origin = req.headers().get("Origin")?.unwrap_or_else(|| "*".into());
+    let origin = request_headers.get("Origin")?.unwrap_or_else(|| "*".into());
     h.set("Access-Control-Allow-Origin", &origin)?;
     h.set("Vary", "Origin")?;
     h.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")?;
@@ -81,8 +81,8 @@ pub fn preflight(req: &Request) -> Result<Response> {
 /// Adds the CORS answer headers to a response for a request that carried `Origin`. Responses from
 /// a Durable Object or `fetch` have immutable headers, so they get a writable copy (the body is
 /// passed through, not copied).
-pub fn with_cors(req: &Request, resp: Response) -> Result<Response> {
-    let Some(origin) = req.headers().get("Origin")? else {
+pub fn with_cors(request_headers: &Headers, resp: Response) -> Result<Response> {
+    let Some(origin) = request_headers.get("Origin")? else {
         return Ok(resp);
     };
     let h = Headers::new();

@@ -1,4 +1,4 @@
-//! The parts of a request URL the server needs — origin, query — taken from the runtime's already
+//! The parts of a request URL the server needs — origin, path, query — taken from the runtime's already
 //! normalised URL string, and the percent-encoding of form bodies, without a general URL parser
 //! (the `url` crate and its IDNA tables would otherwise be most of a Worker's data segment).
 
@@ -16,6 +16,18 @@ pub fn origin(url: &str) -> Option<&str> {
         return None;
     }
     Some(&url[..scheme_end + 3 + authority_len])
+}
+
+/// The path of an absolute URL as the runtime serialises it (`/` when empty), without query or
+/// fragment: the same path `worker::Request::path` gives, for a request we never wrap.
+pub fn path(url: &str) -> &str {
+    let Some(authority) = origin(url) else { return "/" };
+    let rest = &url[authority.len()..];
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    match &rest[..end] {
+        "" => "/",
+        p => p,
+    }
 }
 
 /// The query string (without `?` and without any fragment), or `""`.
@@ -64,6 +76,18 @@ pub fn serialize(pairs: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_is_between_authority_and_query() {
+        assert_eq!(path("https://mcp.example/mcp?x=1"), "/mcp");
+        assert_eq!(path("https://mcp.example/mcp#f"), "/mcp");
+        assert_eq!(path("http://127.0.0.1:8787/.well-known/oauth-protected-resource/mcp"), "/.well-known/oauth-protected-resource/mcp");
+        assert_eq!(path("https://mcp.example"), "/");
+        assert_eq!(path("https://mcp.example/"), "/");
+        assert_eq!(path("https://mcp.example?q"), "/");
+        assert_eq!(path("http://[::1]:9/a/b"), "/a/b");
+        assert_eq!(path("not a url"), "/");
+    }
 
     #[test]
     fn origin_is_scheme_and_authority() {

@@ -13,7 +13,9 @@
 use r2_mcp_durable::grants::token;
 use r2_mcp_durable::grants::wire::{user_key, UserIdentity};
 use r2_mcp_durable::object::{AUTH_ERROR_HEADER, BEARER_HEADER, IDENTITY_HEADER, LOG_FIELDS_HEADER, RESOURCE_HEADER};
-use worker::{Headers, Request, RequestInit, Response, Result};
+use worker::wasm_bindgen::JsCast;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{web_sys, worker_sys, Headers, Response, Result};
 
 use super::Ctx;
 use crate::config::{AccessApp, AuthMode, LogLevel};
@@ -21,15 +23,23 @@ use crate::http;
 use crate::upstream;
 use crate::oauth::metadata::www_authenticate;
 
+/// The incoming request, as the runtime gave it (never wrapped in `worker::Request`, whose
+/// constructor reads the `cf` properties this route never needs), with its headers.
+struct Incoming {
+    raw: web_sys::Request,
+    headers: Headers,
+}
+
 /// Answers `/mcp`.
-pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
-    if req.method() == worker::Method::Options {
-        return http::preflight(&req);
+pub async fn handle(raw: web_sys::Request, ctx: &Ctx) -> Result<Response> {
+    let req = Incoming { headers: Headers(raw.headers()), raw };
+    if req.raw.method() == "OPTIONS" {
+        return http::preflight(&req.headers);
     }
     if let AuthMode::Access(app) = &ctx.config.auth {
-        return behind_access(req, ctx, app).await;
+        return behind_access(&req, ctx, app).await;
     }
-    let authorization = req.headers().get("Authorization")?;
+    let authorization = req.headers.get("Authorization")?;
     let Some(bearer) = authorization.as_deref().and_then(bearer_token) else {
         // RFC 6750 §3.1: no credentials → a bare challenge, no error code.
         return challenge(&req, ctx, None);
@@ -46,12 +56,12 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
         let why = resp.headers().get(AUTH_ERROR_HEADER)?.unwrap_or_else(|| "the access token was refused".into());
         return challenge(&req, ctx, Some(&why));
     }
-    http::with_cors(&req, resp)
+    http::with_cors(&req.headers, resp)
 }
 
 /// `AUTH_MODE=access`: the identity comes from Cloudflare Access's signed assertion.
-async fn behind_access(req: Request, ctx: &Ctx, app: &AccessApp) -> Result<Response> {
-    let Some(assertion) = req.headers().get("Cf-Access-Jwt-Assertion")? else {
+async fn behind_access(req: &Incoming, ctx: &Ctx, app: &AccessApp) -> Result<Response> {
+    let Some(assertion) = req.headers.get("Cf-Access-Jwt-Assertion")? else {
         return http::json_error(401, "unauthorized", "this server only accepts requests that come through Cloudflare Access");
     };
     let id = match upstream::verify_jwt(&app.certs_url(), &assertion, &app.team_domain, &app.aud, None).await {
@@ -64,17 +74,18 @@ async fn behind_access(req: Request, ctx: &Ctx, app: &AccessApp) -> Result<Respo
     let identity = UserIdentity { iss: app.team_domain.clone(), sub: id.sub, email: id.email, name: id.name, groups: id.groups };
     let key = user_key(&identity.iss, &identity.sub);
     let json = serde_json::to_string(&identity).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    match forward(&req, ctx, &key, &[(IDENTITY_HEADER, &json)]).await {
-        Ok(resp) => http::with_cors(&req, resp),
-        Err(e) => internal_error(&req, &e),
+    match forward(req, ctx, &key, &[(IDENTITY_HEADER, &json)]).await {
+        Ok(resp) => http::with_cors(&req.headers, resp),
+        Err(e) => internal_error(req, &e),
     }
 }
 
 /// Hands the request (body streamed, not copied) to the user's object with our own headers;
-/// every `x-r2mcp-*`, `Authorization` and `Cookie` header from the client is dropped.
-async fn forward(req: &Request, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)]) -> Result<Response> {
+/// every `x-r2mcp-*`, `Authorization` and `Cookie` header from the client is dropped. Built and
+/// sent with the runtime's own types, like the incoming request (no `cf` read on either).
+async fn forward(req: &Incoming, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)]) -> Result<Response> {
     let headers = Headers::new();
-    for (name, value) in req.headers().entries() {
+    for (name, value) in req.headers.entries() {
         let lower = name.to_ascii_lowercase();
         if lower.starts_with("x-r2mcp-") || lower == "authorization" || lower == "cookie" || lower == "cf-access-jwt-assertion" {
             continue;
@@ -87,18 +98,23 @@ async fn forward(req: &Request, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)]
     if ctx.config.log_level.writes(LogLevel::Info) {
         headers.set(LOG_FIELDS_HEADER, "1")?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(headers);
-    if let Some(body) = req.inner().body() {
-        init.with_body(Some(body.into()));
+    let init = web_sys::RequestInit::new();
+    init.set_method(&req.raw.method());
+    init.set_headers(&headers.0);
+    if let Some(body) = req.raw.body() {
+        init.set_body(&body);
     }
-    let forwarded = Request::new_with_init(&req.inner().url(), &init)?;
-    ctx.user_object(user_key)?.fetch_with_request(forwarded).await
+    let forwarded = web_sys::Request::new_with_str_and_init(&req.raw.url(), &init)?;
+    let namespace = ctx.env.durable_object(super::USER_OBJECT)?;
+    let namespace: &worker_sys::DurableObjectNamespace = namespace.unchecked_ref();
+    let stub = namespace.get(&namespace.id_from_name(user_key)?)?;
+    let answer = JsFuture::from(stub.fetch_with_request(&forwarded)?).await?;
+    Ok(Response::from(answer.dyn_into::<web_sys::Response>()?))
 }
 
 /// The user's object failed (e.g. it panicked and is being re-created): a JSON-RPC internal error
 /// with status 500, logged; the object restarts on its next request and other users never notice.
-fn internal_error(req: &Request, e: &worker::Error) -> Result<Response> {
+fn internal_error(req: &Incoming, e: &worker::Error) -> Result<Response> {
     worker::console_error!("{}", serde_json::json!({ "level": "error", "route": "/mcp", "error": e.to_string() }));
     let body = serde_json::json!({
         "jsonrpc": "2.0",
@@ -106,7 +122,7 @@ fn internal_error(req: &Request, e: &worker::Error) -> Result<Response> {
         "error": { "code": -32603, "message": "Internal error: the request could not be completed; retry it" },
     });
     let resp = http::json(500, &body)?;
-    http::with_cors(req, resp)
+    http::with_cors(&req.headers, resp)
 }
 
 /// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1).
@@ -116,12 +132,12 @@ fn bearer_token(header: &str) -> Option<&str> {
 }
 
 /// A 401 with the `WWW-Authenticate` challenge; `error` adds `invalid_token` and a description.
-fn challenge(req: &Request, ctx: &Ctx, error: Option<&str>) -> Result<Response> {
+fn challenge(req: &Incoming, ctx: &Ctx, error: Option<&str>) -> Result<Response> {
     let mut resp = match error {
         None => http::json_error(401, "unauthorized", "authentication required: see WWW-Authenticate")?,
         Some(why) => http::json_error(401, "invalid_token", why)?,
     };
     let value = www_authenticate(&ctx.origin, error.map(|why| ("invalid_token", why)));
     resp.headers_mut().set("WWW-Authenticate", &value)?;
-    http::with_cors(req, resp)
+    http::with_cors(&req.headers, resp)
 }

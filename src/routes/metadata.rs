@@ -16,7 +16,7 @@ pub const SCOPE_DESCRIPTIONS: &[(&str, &str)] =
 
 pub fn handle(req: &Request, ctx: &Ctx, which: WellKnown) -> Result<Response> {
     if req.method() == worker::Method::Options {
-        return http::preflight(req);
+        return http::preflight(req.headers());
     }
     let c = MetadataConfig {
         origin: &ctx.origin,

@@ -27,10 +27,10 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(req: &Request, env: Env, config: Rc<Config>) -> Result<Self> {
-        let url = req.inner().url();
-        let origin = r2_mcp_durable::url_parts::origin(&url).unwrap_or("").to_owned();
-        Ok(Ctx { config, env, origin })
+    /// `url`: the request's URL as the runtime gives it.
+    pub fn new(url: &str, env: Env, config: Rc<Config>) -> Self {
+        let origin = r2_mcp_durable::url_parts::origin(url).unwrap_or("").to_owned();
+        Ctx { config, env, origin }
     }
 
     /// The canonical resource URL of the MCP endpoint (RFC 8707 / RFC 9728).

@@ -16,36 +16,36 @@ pub const MAX_BODY: usize = 16 * 1024;
 
 pub async fn handle(mut req: Request, ctx: &Ctx) -> Result<Response> {
     if req.method() == worker::Method::Options {
-        return http::preflight(&req);
+        return http::preflight(req.headers());
     }
     if req.method() != worker::Method::Post {
-        return http::with_cors(&req, oauth_error(&OAuthError::invalid_request("use POST"), 405)?);
+        return http::with_cors(req.headers(), oauth_error(&OAuthError::invalid_request("use POST"), 405)?);
     }
     let source = req.headers().get("CF-Connecting-IP")?.unwrap_or_else(|| "local".into());
     if let Err(retry_after) = clients::allow_registration(ctx, &source).await? {
-        return http::with_cors(&req, oauth_error(&OAuthError::rate_limited(retry_after), 0)?);
+        return http::with_cors(req.headers(), oauth_error(&OAuthError::rate_limited(retry_after), 0)?);
     }
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
     if !content_type.to_ascii_lowercase().starts_with("application/json") {
         let e = OAuthError::invalid_client_metadata("the registration must be a JSON document (Content-Type: application/json)");
-        return http::with_cors(&req, oauth_error(&e, 0)?);
+        return http::with_cors(req.headers(), oauth_error(&e, 0)?);
     }
     let body = match http::read_body(&mut req, MAX_BODY).await? {
         Some(b) => b,
         None => {
             let e = OAuthError::invalid_client_metadata(format!("the registration is larger than {MAX_BODY} bytes"));
-            return http::with_cors(&req, oauth_error(&e, 413)?);
+            return http::with_cors(req.headers(), oauth_error(&e, 413)?);
         }
     };
     let metadata = match registration::parse_request(&body) {
         Ok(m) => m,
-        Err(e) => return http::with_cors(&req, oauth_error(&e, 0)?),
+        Err(e) => return http::with_cors(req.headers(), oauth_error(&e, 0)?),
     };
     let (record, secret) = registration::register(metadata, &mut random::fill, random::now_secs());
     clients::put(ctx, &record).await?;
     let mut resp = http::json_text(201, registration::response_json(&record, secret.as_deref()))?;
     resp.headers_mut().set("Pragma", "no-cache")?;
-    http::with_cors(&req, resp)
+    http::with_cors(req.headers(), resp)
 }
 
 /// An OAuth error answer with the error's own status (or `status` when non-zero) and headers.

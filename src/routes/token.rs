@@ -51,13 +51,13 @@ async fn authenticated(req: &mut Request, ctx: &Ctx) -> Result<std::result::Resu
 
 pub async fn token(mut req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
     if req.method() == worker::Method::Options {
-        return http::preflight(&req);
+        return http::preflight(req.headers());
     }
     let resp = match authenticated(&mut req, ctx).await? {
         Err(resp) => resp,
         Ok((f, client)) => exchange(ctx, up, &f, &client).await?,
     };
-    http::with_cors(&req, resp)
+    http::with_cors(req.headers(), resp)
 }
 
 async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecord) -> Result<Response> {
@@ -104,7 +104,7 @@ async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecor
 /// RFC 7009: revoke the grant behind a token this client holds; always 200 for a valid request.
 pub async fn revoke(mut req: Request, ctx: &Ctx) -> Result<Response> {
     if req.method() == worker::Method::Options {
-        return http::preflight(&req);
+        return http::preflight(req.headers());
     }
     let resp = match authenticated(&mut req, ctx).await? {
         Err(resp) => resp,
@@ -119,5 +119,5 @@ pub async fn revoke(mut req: Request, ctx: &Ctx) -> Result<Response> {
             }
         },
     };
-    http::with_cors(&req, resp)
+    http::with_cors(req.headers(), resp)
 }
