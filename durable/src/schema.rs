@@ -72,6 +72,16 @@ pub const MIGRATIONS: &[Migration] = &[
              session_id TEXT, client_name TEXT, operation TEXT NOT NULL, keys TEXT NOT NULL, etag_before TEXT)",
         ],
     },
+    Migration {
+        version: 6,
+        statements: &[
+            // Whether the session ever opened its GET stream: only those get notifications logged
+            // for replay (a client that never held an event id of that stream cannot resume it).
+            // Sessions from before this column keep getting them.
+            "ALTER TABLE mcp_sessions ADD COLUMN get_opened INTEGER NOT NULL DEFAULT 0",
+            "UPDATE mcp_sessions SET get_opened = 1",
+        ],
+    },
 ];
 
 /// The statement that creates the bookkeeping table itself.

@@ -37,10 +37,11 @@ pub fn open(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Setti
     if let Err(r) = http_rules::check_accept_get(header(req, "Accept").as_deref()) {
         return replies::rejection(&r);
     }
-    let stored = match session_of(host, req, caller, settings)? {
+    let mut stored = match session_of(host, req, caller, settings)? {
         Ok(s) => s,
         Err(resp) => return Ok(resp),
     };
+    host.sessions.mark_get_opened(&mut stored)?;
     let sid = stored.record.id.clone();
     let last = header(req, "Last-Event-ID").and_then(|h| sse::parse_last_event_id(&h));
     // Everything below is synchronous: replayed events and live ones cannot interleave.

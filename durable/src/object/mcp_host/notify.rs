@@ -1,7 +1,8 @@
 //! Resource notifications after a tool changed objects: `notifications/resources/updated` to every
 //! session of this user subscribed to a changed object's URI, `notifications/resources/list_changed`
 //! to every session when objects were created or deleted (on each session's GET stream, logged for
-//! replay), and the same, filtered and tagged, to 2026-07-28 `subscriptions/listen` streams.
+//! replay; only sessions that ever opened that stream, since no other could resume it), and the
+//! same, filtered and tagged, to 2026-07-28 `subscriptions/listen` streams.
 
 use std::collections::BTreeSet;
 
@@ -23,7 +24,7 @@ pub fn changes(host: &Host, user_key: &str, changes: &[Change]) {
     let list_changed = changes.iter().any(|c| c.kind != ChangeKind::Updated);
     let list_msg = notification("notifications/resources/list_changed", json!({}));
     let policy = host.settings_or_default().session_policy();
-    match host.sessions.all_for_user(user_key, db::now_ms() as u64, policy) {
+    match host.sessions.listening(user_key, db::now_ms() as u64, policy) {
         Ok(all) => {
             for s in all {
                 for uri in uris.iter().filter(|u| s.record.subscriptions.contains(*u)) {

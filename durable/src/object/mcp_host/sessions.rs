@@ -33,6 +33,8 @@ pub struct Stored {
     pub record: SessionRecord,
     /// The stream id of this session's GET stream (fixed for its life).
     pub get_stream: String,
+    /// Whether the client ever opened that stream (only then are notifications kept for it).
+    pub get_opened: bool,
 }
 
 /// The `mcp_sessions` table of this object, with its in-memory copies.
@@ -70,7 +72,7 @@ impl Sessions {
             vec![s(&record.id), s(&record.user_key), s(&json), s(get_stream), SqlStorageValue::from(record.last_seen_ms as i64)],
         )?;
         self.rows.set(Some(rows + 1));
-        self.recent.borrow_mut().set(&record.id, Stored { record: record.clone(), get_stream: get_stream.to_owned() });
+        self.recent.borrow_mut().set(&record.id, Stored { record: record.clone(), get_stream: get_stream.to_owned(), get_opened: false });
         if rows < MAX_SESSIONS_PER_USER {
             return Ok(Vec::new());
         }
@@ -94,7 +96,7 @@ impl Sessions {
         if let Some(stored) = self.recent.borrow().get(id) {
             return Ok(Some(stored.clone()));
         }
-        let row = db::one(&self.sql, "SELECT record, get_stream, last_seen_ms FROM mcp_sessions WHERE id = ?", vec![s(id)])?;
+        let row = db::one(&self.sql, &format!("SELECT {COLUMNS} FROM mcp_sessions WHERE id = ?"), vec![s(id)])?;
         let stored = row.and_then(|r| parse_row(&r));
         if let Some(found) = &stored {
             self.recent.borrow_mut().set(id, found.clone());
@@ -125,6 +127,20 @@ impl Sessions {
             if let Some(kept) = self.recent.borrow_mut().get_mut(&id) {
                 kept.record.last_seen_ms = stored.record.last_seen_ms;
             }
+        }
+        Ok(())
+    }
+
+    /// Records that the session's GET stream was opened (once; later calls write nothing).
+    pub fn mark_get_opened(&self, stored: &mut Stored) -> worker::Result<()> {
+        if stored.get_opened {
+            return Ok(());
+        }
+        let id = stored.record.id.clone();
+        self.forget_on_error(&id, || self.sql.exec("UPDATE mcp_sessions SET get_opened = 1 WHERE id = ?", vec![s(&id)]))?;
+        stored.get_opened = true;
+        if let Some(kept) = self.recent.borrow_mut().get_mut(&id) {
+            kept.get_opened = true;
         }
         Ok(())
     }
@@ -176,10 +192,10 @@ impl Sessions {
         Ok(())
     }
 
-    /// Every live session of a user (for resource notifications).
-    pub fn all_for_user(&self, user_key: &str, now_ms: u64, policy: SessionPolicy) -> worker::Result<Vec<Stored>> {
+    /// Every live session of a user that ever opened its GET stream (for resource notifications).
+    pub fn listening(&self, user_key: &str, now_ms: u64, policy: SessionPolicy) -> worker::Result<Vec<Stored>> {
         let rows = self.sql.exec(
-            "SELECT record, get_stream, last_seen_ms FROM mcp_sessions WHERE user_key = ? AND last_seen_ms >= ?",
+            &format!("SELECT {COLUMNS} FROM mcp_sessions WHERE user_key = ? AND last_seen_ms >= ? AND get_opened = 1"),
             vec![s(user_key), SqlStorageValue::from(now_ms.saturating_sub(policy.idle_ttl_ms) as i64)],
         )?;
         Ok(rows.raw().filter_map(|r| r.ok().and_then(|r| parse_row(&r))).collect())
@@ -200,11 +216,15 @@ impl Sessions {
     }
 }
 
+/// The columns [`parse_row`] reads, in its order.
+const COLUMNS: &str = "record, get_stream, last_seen_ms, get_opened";
+
 fn parse_row(r: &[SqlStorageValue]) -> Option<Stored> {
     let mut record: SessionRecord = serde_json::from_str(&db::text(r.first())?).ok()?;
     let get_stream = db::text(r.get(1))?;
     record.last_seen_ms = db::int(r.get(2)).map_or(record.last_seen_ms, |v| v.max(0) as u64);
-    Some(Stored { record, get_stream })
+    let get_opened = db::int(r.get(3)).is_some_and(|v| v != 0);
+    Some(Stored { record, get_stream, get_opened })
 }
 
 /// The client's name from `initialize`, for the audit trail.
