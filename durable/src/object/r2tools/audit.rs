@@ -50,7 +50,7 @@ pub fn record(io: &Io<'_>, e: Entry<'_>) -> i64 {
     if io.crash_before_audit.replace(false) {
         panic!("deliberate crash between R2 and the audit row (DEV_MODE fault)");
     }
-    insert(io.sql, &Origin::now(io), &e)
+    insert(io, &Origin::now(io), &e)
 }
 
 /// The columns an audit row shares with its intent, in table order from `at_ms` to `etag_before`.
@@ -67,7 +67,8 @@ pub fn values(origin: &Origin<'_>, op: Operation, keys: &[&str], before: Option<
 }
 
 /// The row itself, plus the intent's removal (no await in between: one implicit transaction).
-pub fn insert(sql: &SqlStorage, origin: &Origin<'_>, e: &Entry<'_>) -> i64 {
+pub fn insert(io: &Io<'_>, origin: &Origin<'_>, e: &Entry<'_>) -> i64 {
+    let sql = io.sql;
     let mut args = values(origin, e.op, e.keys, e.before);
     args.push(opt(e.after));
     let row = db::one(
@@ -78,7 +79,7 @@ pub fn insert(sql: &SqlStorage, origin: &Origin<'_>, e: &Entry<'_>) -> i64 {
     );
     match row {
         Ok(r) => {
-            super::intent::clear(sql);
+            super::intent::clear(io);
             r.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0)
         }
         Err(err) => {

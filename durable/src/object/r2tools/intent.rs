@@ -2,8 +2,6 @@
 //! synced to disk before a write's first R2 call, removed in the transaction that inserts its audit
 //! row, and settled by the next queue turn when a dying runtime left it behind.
 
-use worker::SqlStorage;
-
 use super::audit::{self, Entry, Origin};
 use super::r2::{self, Io};
 use crate::object::db;
@@ -20,6 +18,7 @@ pub async fn begin(
     before: Option<&str>,
 ) -> Result<(), String> {
     let failed = |e: worker::Error| format!("Recording the write failed; nothing was written: {e}");
+    io.intent_clean.set(false);
     io.sql
         .exec(
             "INSERT OR REPLACE INTO r2_intent (id, at_ms, session_id, client_name, operation, keys, etag_before) \
@@ -31,9 +30,10 @@ pub async fn begin(
 }
 
 /// Forgets the intent: its write was refused by R2 (nothing applied) or has been recorded.
-pub fn clear(sql: &SqlStorage) {
-    if let Err(e) = sql.exec("DELETE FROM r2_intent", vec![]) {
-        worker::console_error!("clearing the write intent failed: {e}");
+pub fn clear(io: &Io<'_>) {
+    match io.sql.exec("DELETE FROM r2_intent", vec![]) {
+        Ok(_) => io.intent_clean.set(true),
+        Err(e) => worker::console_error!("clearing the write intent failed: {e}"),
     }
 }
 
@@ -41,6 +41,9 @@ pub fn clear(sql: &SqlStorage) {
 /// audit trail if it was applied, and clears it. Runs at the start of every queue turn; `Err`
 /// (R2 unreachable) keeps the intent for a later turn.
 pub async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
+    if io.intent_clean.get() {
+        return Ok(());
+    }
     let row = db::one(
         io.sql,
         "SELECT at_ms, session_id, client_name, operation, keys, etag_before FROM r2_intent",
@@ -48,6 +51,7 @@ pub async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
     )
     .map_err(|e| format!("Reading the write log failed: {e}"))?;
     let Some(row) = row else {
+        io.intent_clean.set(true);
         return Ok(());
     };
     let op = db::text(row.get(3)).and_then(|o| Operation::parse(&o));
@@ -55,7 +59,7 @@ pub async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
         db::text(row.get(4)).and_then(|k| serde_json::from_str(&k).ok());
     let (Some(op), Some(keys)) = (op, keys) else {
         worker::console_error!("dropping an unreadable write intent");
-        clear(io.sql);
+        clear(io);
         return Ok(());
     };
     let intent = Intent {
@@ -97,7 +101,7 @@ pub async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
             };
             let keys: Vec<&str> = s.keys.iter().map(String::as_str).collect();
             audit::insert(
-                io.sql,
+                io,
                 &origin,
                 &Entry {
                     op: s.op,
@@ -107,7 +111,7 @@ pub async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
                 },
             );
         }
-        None => clear(io.sql),
+        None => clear(io),
     }
     Ok(())
 }

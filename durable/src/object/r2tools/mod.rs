@@ -113,6 +113,8 @@ pub struct R2Tools {
     etags: RefCell<EtagCache>,
     /// DEV_MODE fault: the next write panics after R2 applied it, before its audit row.
     crash_before_audit: Cell<bool>,
+    /// True while this instance knows `r2_intent` is empty (see `intent::settle_leftover`).
+    intent_clean: Cell<bool>,
 }
 
 /// The byte length of every user's namespace prefix (for the engine's `key_prefix_len`).
@@ -134,6 +136,7 @@ impl R2Tools {
             queue: TicketLock::new(),
             etags: RefCell::default(),
             crash_before_audit: Cell::new(false),
+            intent_clean: Cell::new(false),
         }
     }
 
@@ -157,6 +160,7 @@ impl R2Tools {
             storage: &self.storage,
             etags: &self.etags,
             crash_before_audit: &self.crash_before_audit,
+            intent_clean: &self.intent_clean,
             ctx,
         };
         if let ToolRequest::RecentChanges(a) = &request {

@@ -27,6 +27,10 @@ pub struct Io<'a> {
     pub etags: &'a std::cell::RefCell<crate::storage::etags::EtagCache>,
     /// DEV_MODE fault injection, checked by [`super::audit::record`].
     pub crash_before_audit: &'a std::cell::Cell<bool>,
+    /// True while this object instance knows no write intent is stored: set once a queue turn
+    /// found none or a write cleared its own, unset as a write records one (so a write that died
+    /// midway, even by a caught panic, leaves it unset and the next turn reads the table).
+    pub intent_clean: &'a std::cell::Cell<bool>,
     pub ctx: &'a ToolContext<'a>,
 }
 

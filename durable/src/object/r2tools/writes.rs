@@ -102,7 +102,7 @@ async fn put(io: &Io<'_>, p: PutObject) -> ToolOutcome {
         match r2::retrying("put_object", &p.key, || r2::put(io.bucket, &r2_key, &body, &o)).await {
             Ok(Some(w)) => break (before, w),
             Ok(None) => {
-                intent::clear(io.sql);
+                intent::clear(io);
                 io.etags.borrow_mut().forget(&p.key);
                 if cached {
                     fresh = true;
@@ -318,7 +318,7 @@ async fn copy(io: &Io<'_>, c: CopyObject, remove_source: bool) -> ToolOutcome {
     {
         Ok(Some(w)) => w,
         Ok(None) => {
-            intent::clear(io.sql);
+            intent::clear(io);
             io.etags.borrow_mut().forget(&c.destination_key);
             return ToolOutcome::error(format!(
                 "Precondition failed: {what_dst} changed during the {tool}; nothing was written."
