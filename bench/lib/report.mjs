@@ -38,9 +38,9 @@ function errs(results, sys, sc, c) {
   return runs?.length ? runs.reduce((n, m) => n + m.errors, 0) : NaN;
 }
 
-function targetLine(name, value, goal, pass) {
+function targetLine(name, value, goal, pass, bound = '') {
   const mark = value === NA ? 'not measured' : pass === undefined ? 'information' : pass ? 'met' : 'missed';
-  return `| ${name} | ${value} | ${goal} | ${mark} |`;
+  return `| ${name} | ${value} | ${goal} | ${mark} | ${bound} |`;
 }
 
 export function renderReport(results) {
@@ -76,14 +76,24 @@ export function renderReport(results) {
   const v = (x, f = (y) => y.toFixed(2)) => (Number.isFinite(x) ? f(x) : NA);
   out.push('## Against the targets (issue 6)');
   out.push('');
-  out.push('| target | measured | goal | |\n|---|---:|---:|---|');
-  out.push(targetLine(`list_objects: CPU/request above the floor, ours ÷ baseline (c=${c8})`, v(above), '≤ 0.20', above <= 0.2));
-  out.push(targetLine(`list_objects: requests/s ours ÷ baseline (c=${c8})`, v(rps('ours') / rps('baseline')), '≥ 2.5', rps('ours') / rps('baseline') >= 2.5));
-  out.push(targetLine(`list_objects: requests/s ours ÷ floor (c=${c8})`, v(rps('ours') / rps('floor')), '≥ 0.75', rps('ours') / rps('floor') >= 0.75));
-  out.push(targetLine(`list_objects: p99 ours ÷ baseline (c=${c8})`, v(p99('ours') / p99('baseline')), '≤ 0.4', p99('ours') / p99('baseline') <= 0.4));
+  // What floor+R2 itself scores on the same target: the most a server making the same R2 call can
+  // reach on this runtime (it has no code of its own beyond that call).
+  const bound = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}` : '');
+  out.push('The last column scores floor+R2 by the same formula as ours: a server with no code of its own beyond the same R2 call, so what any server making that call can reach on this runtime.');
+  out.push('');
+  out.push('| target | measured | goal | | floor+R2 on the same target |\n|---|---:|---:|---|---:|');
+  out.push(targetLine(`list_objects: CPU/request above the floor, ours ÷ baseline (c=${c8})`, v(above), '≤ 0.20', above <= 0.2,
+    bound((cpu('floor-r2') - cpu('floor')) / (cpu('baseline') - cpu('floor')))));
+  out.push(targetLine(`list_objects: requests/s ours ÷ baseline (c=${c8})`, v(rps('ours') / rps('baseline')), '≥ 2.5', rps('ours') / rps('baseline') >= 2.5,
+    bound(rps('floor-r2') / rps('baseline'))));
+  out.push(targetLine(`list_objects: requests/s ours ÷ floor (c=${c8})`, v(rps('ours') / rps('floor')), '≥ 0.75', rps('ours') / rps('floor') >= 0.75,
+    bound(rps('floor-r2') / rps('floor'))));
+  out.push(targetLine(`list_objects: p99 ours ÷ baseline (c=${c8})`, v(p99('ours') / p99('baseline')), '≤ 0.4', p99('ours') / p99('baseline') <= 0.4,
+    bound(p99('floor-r2') / p99('baseline'))));
   out.push(targetLine(`new sessions/s ours ÷ baseline (c=${c8})`, v(rps('ours', 'session') / rps('baseline', 'session')), '≥ 4', rps('ours', 'session') / rps('baseline', 'session') >= 4));
   out.push(targetLine('wasm bundle, gzip', Number.isFinite(wasmGz) && wasmGz > 0 ? kb(wasmGz) : NA, '≤ 400 KB', wasmGz <= 400_000));
-  out.push(targetLine('runtime RSS growth over the long run, ours vs floor', Number.isFinite(growth('ours')) && Number.isFinite(growth('floor')) ? `${mib(growth('ours'))} vs ${mib(growth('floor'))}` : NA, 'ours ≤ floor', growth('ours') <= growth('floor')));
+  out.push(targetLine('runtime RSS growth over the long run, ours vs floor', Number.isFinite(growth('ours')) && Number.isFinite(growth('floor')) ? `${mib(growth('ours'))} vs ${mib(growth('floor'))}` : NA, 'ours ≤ floor', growth('ours') <= growth('floor'),
+    Number.isFinite(growth('floor-r2')) && Number.isFinite(growth('floor')) ? `${mib(growth('floor-r2'))} vs ${mib(growth('floor'))}` : ''));
   out.push(targetLine(`list_objects: CPU/request above floor+R2, ours ÷ baseline (c=${c8})`, v(aboveR2), '≤ 0.20', aboveR2 <= 0.2));
   out.push(targetLine('runtime RSS growth over the long run, ours vs floor+R2', Number.isFinite(growth('ours')) && Number.isFinite(growth('floor-r2')) ? `${mib(growth('ours'))} vs ${mib(growth('floor-r2'))}` : NA, 'ours ≤ floor+R2', growth('ours') <= growth('floor-r2')));
   out.push(targetLine(`list_objects: the runtime's R2 list alone (floor+R2 − floor), CPU ms/request (c=${c8})`, v(r2Alone), '—', undefined));
