@@ -19,9 +19,12 @@ use crate::mcp::session::{SessionPolicy, SessionRecord};
 use crate::memo::Memo;
 use crate::object::db;
 
-/// Most sessions one user keeps; creating one more drops the least recently used. Bounds what a
-/// client that initializes in a loop can store.
+/// Most sessions one user keeps; creating one more drops the least recently used ones. Bounds
+/// what a client that initializes in a loop can store.
 pub const MAX_SESSIONS_PER_USER: i64 = 200;
+/// Sessions left after an eviction: ten below the cap, so a client that never ends its sessions
+/// pays for one eviction per ten new sessions, not one each.
+pub const EVICT_TO: i64 = MAX_SESSIONS_PER_USER - 10;
 /// `last_seen_ms` is written at most this often per session (reads stay write-free).
 pub const TOUCH_EVERY_MS: u64 = 60_000;
 /// Sessions whose rows are kept in memory.
@@ -58,8 +61,9 @@ impl Sessions {
         Sessions { sql, recent: RefCell::default(), rows: Cell::new(None) }
     }
 
-    /// Inserts a new session, then, when the table holds more than the cap, trims the user's
-    /// oldest sessions beyond it. Returns the ids of the sessions dropped by the cap.
+    /// Inserts a new session. When that puts the table over the cap, the user's least recently used
+    /// sessions are dropped down to [`EVICT_TO`], so the creations that follow find room instead of
+    /// each paying for an eviction. Returns the ids of the sessions dropped.
     pub fn create(&self, record: &SessionRecord, get_stream: &str) -> worker::Result<Vec<String>> {
         let json = to_json(record)?;
         let rows = match self.rows.get() {
@@ -71,24 +75,38 @@ impl Sessions {
             "INSERT INTO mcp_sessions (id, user_key, record, get_stream, get_seq, last_seen_ms) VALUES (?, ?, ?, ?, 0, ?)",
             vec![s(&record.id), s(&record.user_key), s(&json), s(get_stream), SqlStorageValue::from(record.last_seen_ms as i64)],
         )?;
-        self.rows.set(Some(rows + 1));
+        let rows = rows + 1;
+        self.rows.set(Some(rows));
         self.recent.borrow_mut().set(&record.id, Stored { record: record.clone(), get_stream: get_stream.to_owned(), get_opened: false });
-        if rows < MAX_SESSIONS_PER_USER {
+        if rows <= MAX_SESSIONS_PER_USER {
             return Ok(Vec::new());
         }
-        let over: Vec<String> = self
+        self.rows.set(None); // recounted if any step below fails
+        let dropped: Vec<String> = self
             .sql
             .exec(
-                "SELECT id FROM mcp_sessions WHERE user_key = ? ORDER BY last_seen_ms DESC LIMIT -1 OFFSET ?",
-                vec![s(&record.user_key), SqlStorageValue::from(MAX_SESSIONS_PER_USER)],
+                "DELETE FROM mcp_sessions WHERE id IN (SELECT id FROM mcp_sessions WHERE user_key = ? AND id != ? \
+                 ORDER BY last_seen_ms ASC LIMIT ?) RETURNING id",
+                vec![s(&record.user_key), s(&record.id), SqlStorageValue::from(rows - EVICT_TO)],
             )?
             .raw()
             .filter_map(|r| r.ok().and_then(|r| db::text(r.first())))
             .collect();
-        for id in &over {
-            self.delete(id)?;
+        {
+            let mut recent = self.recent.borrow_mut();
+            for id in &dropped {
+                recent.forget(id);
+            }
         }
-        Ok(over)
+        for ids in dropped.chunks(50) {
+            let marks = vec!["?"; ids.len()].join(", ");
+            self.sql.exec(
+                &format!("DELETE FROM mcp_events WHERE session_id IN ({marks})"),
+                ids.iter().map(|id| s(id)).collect::<Vec<_>>(),
+            )?;
+        }
+        self.rows.set(Some(rows - dropped.len() as i64));
+        Ok(dropped)
     }
 
     /// Loads a session by id (any user; the caller applies [`SessionRecord::check_access`]).
@@ -186,9 +204,10 @@ impl Sessions {
     /// Deletes a session and its event log.
     pub fn delete(&self, id: &str) -> worker::Result<()> {
         self.recent.borrow_mut().forget(id);
-        self.rows.set(None);
-        self.sql.exec("DELETE FROM mcp_sessions WHERE id = ?", vec![s(id)])?;
+        let known = self.rows.take();
+        let gone = db::one(&self.sql, "DELETE FROM mcp_sessions WHERE id = ? RETURNING id", vec![s(id)])?;
         self.sql.exec("DELETE FROM mcp_events WHERE session_id = ?", vec![s(id)])?;
+        self.rows.set(known.map(|n| n - i64::from(gone.is_some())));
         Ok(())
     }
 
