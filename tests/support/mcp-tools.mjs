@@ -6,16 +6,11 @@
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { devToken as devGrant } from './tokens.mjs';
 
-/** A bearer token for a test user (DEV_MODE=1 only). */
+/** A bearer token for a test user (DEV_MODE=1 only): the access token of `tokens.mjs`'s grant. */
 export async function devToken(url, email, groups = []) {
-  const r = await fetch(`${url}/_dev/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, groups }),
-  });
-  assert.equal(r.status, 200, await r.clone().text());
-  return (await r.json()).access_token;
+  return (await devGrant(url, email, groups)).access_token;
 }
 
 /** A connected SDK client (initialize + initialized done). */
