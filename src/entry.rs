@@ -7,7 +7,7 @@ use std::rc::Rc;
 use r2_mcp_durable::url_parts;
 use worker::{event, web_sys, Context, Env, Headers, Method, Request, Response, Result};
 
-use crate::config::{AuthMode, Config, ConfigError};
+use crate::config::{AuthMode, Config, ConfigError, LogLevel};
 use crate::http;
 use crate::log;
 use crate::oauth::metadata::well_known;
@@ -42,7 +42,7 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Respons
     let path = url_parts::path(&url).to_owned();
     let headers = Headers(req.headers());
     let mut line = log::Line {
-        request_id: log::request_id(headers.get("cf-ray").ok().flatten()),
+        request_id: log::cf_ray(headers.get("cf-ray").ok().flatten()),
         method: req.method(),
         route: log::route_of(&path),
         ..Default::default()
@@ -56,12 +56,14 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Respons
             .filter(|k| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit()));
     }
     // An unreadable configuration is answered (and logged) inside `route`; its line is still written.
-    let min = config(&env).map_or(crate::config::LogLevel::Info, |c| c.log_level);
+    let min = config(&env).map_or(LogLevel::Info, |c| c.log_level);
     let result = route(req, &url, env, &path).await;
     let resp = match result {
-        Ok(resp) => log::take_object_fields(resp, &mut line),
+        // The user's object adds its fields only when asked, i.e. when this line is written.
+        Ok(resp) if min.writes(LogLevel::Info) => log::take_object_fields(resp, &mut line),
+        Ok(resp) => Ok(resp),
         Err(e) => {
-            worker::console_error!("{}", serde_json::json!({ "level": "error", "request_id": line.request_id, "error": e.to_string() }));
+            worker::console_error!("{}", serde_json::json!({ "level": "error", "request_id": line.request_id(), "error": e.to_string() }));
             http::json_error(500, "server_error", "the server could not complete the request")
         }
     };

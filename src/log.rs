@@ -14,7 +14,9 @@ use crate::config::LogLevel;
 /// What one request did.
 #[derive(Default)]
 pub struct Line {
-    pub request_id: String,
+    /// Cloudflare's `cf-ray` when present and plain; else drawn at random when first needed
+    /// (see [`Line::request_id`]), so a request whose line is not written costs no randomness.
+    pub request_id: Option<String>,
     pub method: String,
     pub route: &'static str,
     pub status: u16,
@@ -27,16 +29,21 @@ pub struct Line {
 }
 
 impl Line {
+    /// This request's id, the same for every line it writes.
+    pub fn request_id(&mut self) -> String {
+        self.request_id.get_or_insert_with(|| crate::random::array::<8>().iter().map(|b| format!("{b:02x}")).collect()).clone()
+    }
+
     /// Writes the line if `min` (the `LOG_LEVEL` setting) lets its level through: `info`, or
     /// `error` for a 5xx.
-    pub fn emit(&self, min: LogLevel) {
+    pub fn emit(&mut self, min: LogLevel) {
         let failed = self.status >= 500;
         if !min.writes(if failed { LogLevel::Error } else { LogLevel::Info }) {
             return;
         }
         let mut v = serde_json::json!({
             "level": if failed { "error" } else { "info" },
-            "request_id": self.request_id,
+            "request_id": self.request_id(),
             "method": self.method,
             "route": self.route,
             "status": self.status,
@@ -87,9 +94,7 @@ pub fn take_object_fields(resp: Response, line: &mut Line) -> worker::Result<Res
     Ok(resp.with_headers(kept))
 }
 
-/// A request id: Cloudflare's `cf-ray` when present, else 8 random bytes in hex.
-pub fn request_id(cf_ray: Option<String>) -> String {
-    cf_ray.filter(|r| r.len() <= 64 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')).unwrap_or_else(|| {
-        crate::random::array::<8>().iter().map(|b| format!("{b:02x}")).collect()
-    })
+/// Cloudflare's `cf-ray`, when it is a plain id (the request id; see [`Line::request_id`]).
+pub fn cf_ray(header: Option<String>) -> Option<String> {
+    header.filter(|r| r.len() <= 64 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
