@@ -79,7 +79,8 @@ fn split4(value: &str) -> Result<(&str, i64, &str, &str), CookieError> {
     let (Some(v), Some(exp), Some(a), Some(b), None) = (it.next(), it.next(), it.next(), it.next(), it.next()) else {
         return Err(CookieError::Malformed);
     };
-    if exp.is_empty() || exp.len() > 19 || !exp.bytes().all(|c| c.is_ascii_digit()) {
+    // Canonical decimal only, as `seal` writes it: one value has one spelling (no leading zeros).
+    if exp.is_empty() || exp.len() > 19 || !exp.bytes().all(|c| c.is_ascii_digit()) || (exp.len() > 1 && exp.starts_with('0')) {
         return Err(CookieError::Malformed);
     }
     let exp = exp.parse::<i64>().map_err(|_| CookieError::Malformed)?;

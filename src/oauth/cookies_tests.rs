@@ -28,6 +28,15 @@ fn value_cannot_move_between_cookie_names() {
 }
 
 #[test]
+fn an_expiry_spelled_with_leading_zeros_does_not_open() {
+    // The MAC binds the number, so "02000" would otherwise verify as 2000: one value, one spelling.
+    let v = seal(K, "state", b"x", 2000);
+    let padded = v.replacen(".2000.", ".02000.", 1);
+    assert_eq!(open(K, "state", &padded, 1), Err(CookieError::Malformed));
+    assert_eq!(open(K, "state", &v, 1), Ok(b"x".to_vec()));
+}
+
+#[test]
 fn expired_values_are_refused() {
     let v = seal(K, "state", b"x", 2000);
     assert_eq!(open(K, "state", &v, 2000), Err(CookieError::Expired));
@@ -35,7 +44,7 @@ fn expired_values_are_refused() {
 
 #[test]
 fn malformed_values_are_refused_without_panicking() {
-    for bad in ["", "v1", "v1.1.2", "v1.x.YQ.YQ", "v1.1.YQ.YQ.YQ", "v2.2000.YQ.YQ", "v1.-5.YQ.YQ", "v1.99999999999999999999.YQ.YQ", "v1.2000.Y=.YQ", "v1.2000.é.YQ"] {
+    for bad in ["", "v1", "v1.1.2", "v1.x.YQ.YQ", "v1.1.YQ.YQ.YQ", "v2.2000.YQ.YQ", "v1.-5.YQ.YQ", "v1.99999999999999999999.YQ.YQ", "v1.2000.Y=.YQ", "v1.2000.é.YQ", "v1.02000.YQ.YQ", "e1.00.YQ.YQ"] {
         assert_eq!(open(K, "state", bad, 1), Err(CookieError::Malformed), "{bad:?}");
     }
     assert_eq!(open(K, "state", &"a".repeat(MAX_VALUE_LEN + 1), 1), Err(CookieError::Malformed));
