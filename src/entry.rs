@@ -55,9 +55,11 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Respons
             .and_then(|a| a.split_once(' ').map(|(_, t)| t.trim().chars().take(16).collect::<String>()))
             .filter(|k| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit()));
     }
-    // An unreadable configuration is answered (and logged) inside `route`; its line is still written.
-    let min = config(&env).map_or(LogLevel::Info, |c| c.log_level);
-    let result = route(req, &url, env, &path).await;
+    // Read once per request; an unreadable configuration is answered (and logged) inside `route`,
+    // and its line is still written.
+    let config = config(&env);
+    let min = config.as_ref().map_or(LogLevel::Info, |c| c.log_level);
+    let result = route(req, headers, &url, env, config, &path).await;
     let resp = match result {
         // The user's object adds its fields only when asked, i.e. when this line is written.
         Ok(resp) if min.writes(LogLevel::Info) => log::take_object_fields(resp, &mut line),
@@ -73,8 +75,15 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Respons
     resp
 }
 
-async fn route(raw: web_sys::Request, url: &str, env: Env, path: &str) -> Result<Response> {
-    let config = match config(&env) {
+async fn route(
+    raw: web_sys::Request,
+    headers: Headers,
+    url: &str,
+    env: Env,
+    config: std::result::Result<Rc<Config>, ConfigError>,
+    path: &str,
+) -> Result<Response> {
+    let config = match config {
         Ok(c) => c,
         Err(e) => {
             worker::console_error!("{e}");
@@ -83,7 +92,7 @@ async fn route(raw: web_sys::Request, url: &str, env: Env, path: &str) -> Result
     };
     let ctx = Ctx::new(url, env, config);
     if path == "/mcp" {
-        return routes::mcp::handle(raw, &ctx).await;
+        return routes::mcp::handle(raw, headers, &ctx).await;
     }
     let req = Request::from(raw);
     let config = ctx.config.clone();

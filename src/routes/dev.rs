@@ -14,7 +14,7 @@
 use r2_mcp_durable::grants::wire::{DevToken, Lifetimes, UserIdentity};
 use worker::{Request, RequestInit, Response, Result};
 
-use super::{call_object, Ctx, USER_OBJECT};
+use super::{call_object, Ctx};
 use crate::http;
 
 /// The issuer recorded for dev users, so they can never collide with upstream identities.
@@ -28,7 +28,7 @@ pub async fn handle(mut req: Request, ctx: &Ctx, path: &str) -> Result<Response>
         if name.is_empty() || name.len() > 128 {
             return http::json_error(400, "invalid_request", "object name must be 1 to 128 bytes");
         }
-        let stub = ctx.env.durable_object(USER_OBJECT)?.id_from_name(name)?.get_stub()?;
+        let stub = ctx.user_object(name)?;
         let mut init = RequestInit::new();
         init.with_method(req.method());
         let inner = Request::new_with_init(&format!("https://user-object/_dev/{route}"), &init)?;

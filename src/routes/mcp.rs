@@ -31,8 +31,9 @@ struct Incoming {
 }
 
 /// Answers `/mcp`.
-pub async fn handle(raw: web_sys::Request, ctx: &Ctx) -> Result<Response> {
-    let req = Incoming { headers: Headers(raw.headers()), raw };
+/// `headers`: the request's, as the Worker's entry already read them.
+pub async fn handle(raw: web_sys::Request, headers: Headers, ctx: &Ctx) -> Result<Response> {
+    let req = Incoming { headers, raw };
     if req.raw.method() == "OPTIONS" {
         return http::preflight(&req.headers);
     }
