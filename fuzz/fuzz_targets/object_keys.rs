@@ -5,8 +5,9 @@
 //! JSON (when it is an object) and, always, a raw key/prefix/URI candidate.
 //! Invariants: nothing panics; every key or prefix accepted (directly or inside a tool call)
 //! contains no control character, no leading `/` or `\` and no `.`/`..` segment, in its text and
-//! after up to three rounds of bytewise percent-decoding, and fits R2's 1024 bytes with the
-//! prefix; resource URIs of valid keys round-trip.
+//! after up to three rounds of bytewise percent-decoding, fits R2's 1024 bytes with the prefix,
+//! and is in Unicode NFC (the one spelling R2 stores); a delete names each object once; resource
+//! URIs of valid keys round-trip.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -18,6 +19,7 @@ use serde_json::{Map, Value};
 
 fn accepted(what: &str, k: &str, prefix_len: usize) {
     assert!(k.len() + prefix_len <= tool_args::MAX_R2_KEY_BYTES, "{what} {k:?} too long");
+    assert_eq!(r2_mcp_fuzz::nfc(k), k, "{what} {k:?} is not in NFC");
     if let Some(v) = key_violation(k) {
         panic!("{what} {k:?} accepted with {v}");
     }
@@ -56,6 +58,8 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
             for k in &a.keys {
                 accepted("key", k, prefix_len);
             }
+            let distinct: std::collections::BTreeSet<&String> = a.keys.iter().collect();
+            assert_eq!(distinct.len(), a.keys.len(), "a delete names each object once");
         }
         ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) => {
             accepted("source_key", &a.source_key, prefix_len);
@@ -76,7 +80,7 @@ fuzz_target!(|data: &[u8]| {
 
     if let Ok(Value::Object(args)) = serde_json::from_slice::<Value>(rest) {
         for (tool, args) in [(tool, Some(args.clone())), (tool, None::<Map<String, Value>>)] {
-            match tool_args::parse(tool, args, prefix_len) {
+            match tool_args::parse(tool, args, prefix_len, r2_mcp_fuzz::nfc) {
                 Ok(req) => check_request(&req, prefix_len),
                 Err(msg) => assert!(!msg.is_empty()),
             }

@@ -23,10 +23,11 @@ pub(super) fn complete(ctx: &Ctx, call: &Call, p: Option<&Map<String, Value>>) -
         Some("ref/resource")
             if r.get("uri").and_then(Value::as_str) == Some(resources::URI_TEMPLATE) && arg_name == "key" =>
         {
-            if !value.is_empty() && tool_args::validate_prefix(value, ctx.key_prefix_len).is_err() {
+            let prefix = tool_args::canonical(value.to_owned(), ctx.nfc);
+            if !prefix.is_empty() && tool_args::validate_prefix(&prefix, ctx.key_prefix_len).is_err() {
                 return ok(call, resources::completion_result(Vec::new(), false));
             }
-            Ok(Some(Outcome::CompleteKeys { call: call.clone(), prefix: value.to_owned() }))
+            Ok(Some(Outcome::CompleteKeys { call: call.clone(), prefix }))
         }
         Some("ref/resource") => ok(call, resources::completion_result(Vec::new(), false)),
         Some("ref/prompt") if ctx.fixtures() => {

@@ -3,8 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::conformance;
-use super::dispatch::{object_key, Ctx, MAX_SUBSCRIPTIONS};
+use super::dispatch::{canonical_uri, Ctx, MAX_SUBSCRIPTIONS};
 use super::jsonrpc::{self, Id};
 use super::meta;
 use super::outcome::{Call, ListenFilter, Outcome};
@@ -31,9 +30,8 @@ pub(super) fn listen(ctx: &Ctx, call: &Call, p: Option<&Map<String, Value>>) -> 
         .map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
-                .filter(|u| object_key(ctx, u).is_some() || (ctx.fixtures() && conformance::is_resource(u)))
+                .filter_map(|u| canonical_uri(ctx, u))
                 .take(MAX_SUBSCRIPTIONS)
-                .map(str::to_owned)
                 .collect()
         })
         .unwrap_or_default();

@@ -4,6 +4,12 @@
 //! Keys are checked here as far as the client's text goes (non-empty, length with the namespace
 //! prefix, no control characters, no leading `/` or `\`, no `.`/`..` segments, also after
 //! percent-decoding). The R2 layer still prepends the user's prefix: nothing here names it.
+//!
+//! Every key and prefix is first put in Unicode NFC ([`canonical`]), the form R2 stores keys in:
+//! `café` spelled with U+00E9 or with `e` + U+0301 is one object in R2, so it is one key everywhere
+//! in the server too (the write queue, the etag memo, preconditions, subscriptions, the audit
+//! trail), whatever the local R2 simulator does. The normalizer is passed in: the Worker uses the
+//! runtime's `String.prototype.normalize`, so no Unicode tables ship in the wasm.
 
 use std::collections::BTreeMap;
 
@@ -139,20 +145,35 @@ pub enum ToolRequest {
     RecentChanges(RecentChanges),
 }
 
+/// A Unicode NFC normalizer (the runtime's, in the Worker).
+pub type Nfc = fn(&str) -> String;
+
+/// `s` in NFC. Text whose characters are all below U+0300 (ASCII, Latin-1 and the rest of the
+/// first blocks, none of which compose) is already NFC and is returned without calling `nfc`.
+pub fn canonical(s: String, nfc: Nfc) -> String {
+    if s.chars().all(|c| u32::from(c) < 0x300) {
+        s
+    } else {
+        nfc(&s)
+    }
+}
+
 fn typed<T: DeserializeOwned>(tool: ToolName, args: Map<String, Value>) -> Result<T, String> {
     serde_json::from_value(Value::Object(args)).map_err(|e| format!("Invalid arguments for {}: {e}", tool.as_str()))
 }
 
 /// Parses and validates `arguments` (absent means `{}`); `prefix_len` is the byte length of the
-/// caller's namespace prefix, counted against R2's key limit.
-pub fn parse(tool: ToolName, args: Option<Map<String, Value>>, prefix_len: usize) -> Result<ToolRequest, String> {
+/// caller's namespace prefix, counted against R2's key limit. Keys and prefixes come back in NFC.
+pub fn parse(tool: ToolName, args: Option<Map<String, Value>>, prefix_len: usize, nfc: Nfc) -> Result<ToolRequest, String> {
     let args = args.unwrap_or_default();
+    let c = |s: String| canonical(s, nfc);
     let key = |k: &str, field: &str| {
         validate_key(k, prefix_len).map_err(|e| format!("Invalid {field} for {}: {e}", tool.as_str()))
     };
     Ok(match tool {
         ToolName::ListObjects => {
-            let a: ListObjects = typed(tool, args)?;
+            let mut a: ListObjects = typed(tool, args)?;
+            a.prefix = a.prefix.map(c);
             if let Some(p) = a.prefix.as_deref().filter(|p| !p.is_empty()) {
                 validate_prefix(p, prefix_len).map_err(|e| format!("Invalid prefix for list_objects: {e}"))?;
             }
@@ -160,7 +181,8 @@ pub fn parse(tool: ToolName, args: Option<Map<String, Value>>, prefix_len: usize
             ToolRequest::ListObjects(a)
         }
         ToolName::GetObject => {
-            let a: GetObject = typed(tool, args)?;
+            let mut a: GetObject = typed(tool, args)?;
+            a.key = c(a.key);
             key(&a.key, "key")?;
             if let Some(r) = &a.range {
                 if r.suffix.is_some() && (r.offset.is_some() || r.length.is_some()) {
@@ -173,14 +195,19 @@ pub fn parse(tool: ToolName, args: Option<Map<String, Value>>, prefix_len: usize
             ToolRequest::GetObject(a)
         }
         ToolName::HeadObject => {
-            let a: HeadObject = typed(tool, args)?;
+            let mut a: HeadObject = typed(tool, args)?;
+            a.key = c(a.key);
             key(&a.key, "key")?;
             ToolRequest::HeadObject(a)
         }
-        ToolName::PutObject => ToolRequest::PutObject(put(typed(tool, args)?, prefix_len)?),
+        ToolName::PutObject => {
+            let mut a: PutObjectRaw = typed(tool, args)?;
+            a.key = c(a.key);
+            ToolRequest::PutObject(put(a, prefix_len)?)
+        }
         ToolName::DeleteObject => {
             let a: DeleteObjectRaw = typed(tool, args)?;
-            let keys = match (a.key, a.keys) {
+            let keys = match (a.key.map(c), a.keys.map(|ks| ks.into_iter().map(c).collect::<Vec<_>>())) {
                 (Some(k), None) => vec![k],
                 (None, Some(ks)) if !ks.is_empty() && ks.len() <= MAX_BATCH => {
                     if a.if_match.is_some() {
@@ -194,15 +221,21 @@ pub fn parse(tool: ToolName, args: Option<Map<String, Value>>, prefix_len: usize
             for k in &keys {
                 key(k, "key")?;
             }
+            // Two spellings of one key are one object: delete it once.
+            let mut seen = std::collections::BTreeSet::new();
+            let keys: Vec<String> = keys.into_iter().filter(|k| seen.insert(k.clone())).collect();
             ToolRequest::DeleteObject(DeleteObject { keys, if_match: a.if_match })
         }
         ToolName::CopyObject | ToolName::MoveObject => {
-            let a: CopyRaw = typed(tool, args)?;
+            let mut a: CopyRaw = typed(tool, args)?;
+            a.source_key = c(a.source_key);
+            a.destination_key = c(a.destination_key);
             key(&a.source_key, "source_key")?;
             key(&a.destination_key, "destination_key")?;
             if a.source_key == a.destination_key {
                 return Err(format!(
-                    "Invalid arguments for {}: source_key and destination_key are the same",
+                    "Invalid arguments for {}: source_key and destination_key name the same object \
+                     (keys are compared in Unicode NFC, the form R2 stores them in); nothing was changed",
                     tool.as_str()
                 ));
             }
