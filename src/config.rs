@@ -8,6 +8,10 @@
 
 use std::fmt;
 
+use r2_mcp_durable::grants::token::RoutingKey;
+
+use crate::oauth::cookies::derive_key;
+
 /// Where the upstream OpenID Provider's endpoints come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpstreamEndpoints {
@@ -18,6 +22,9 @@ pub enum UpstreamEndpoints {
         authorization_url: String,
         token_url: String,
         jwks_url: String,
+        /// `ACCESS_USERINFO_URL`, or `<issuer>/userinfo` as Access for SaaS lists it when the
+        /// issuer is derived from the authorization URL: where a refresh re-reads the groups.
+        userinfo_url: Option<String>,
     },
 }
 
@@ -63,10 +70,15 @@ pub struct Config {
     pub auth: AuthMode,
     /// Key material for signing and encrypting cookies (`COOKIE_ENCRYPTION_KEY`).
     pub cookie_key: Vec<u8>,
+    /// The keys tokens' routing tags are checked under: the current one (derived from
+    /// `COOKIE_ENCRYPTION_KEY`, and the one new tokens carry) first, then the previous one (from
+    /// `COOKIE_ENCRYPTION_KEY_PREVIOUS`, during a rotation). Empty behind Access (no tokens).
+    pub routing_keys: Vec<RoutingKey>,
     /// `DEV_MODE=1`: serves the `/_dev/` diagnostics used by the local tests and benchmarks
     /// (and only to requests addressed to a loopback host).
     pub dev_mode: bool,
-    /// Token lifetimes in seconds (`AUTH_CODE_TTL`, `ACCESS_TOKEN_TTL`, `REFRESH_TOKEN_TTL`).
+    /// Token and grant lifetimes in seconds (`AUTH_CODE_TTL`, `ACCESS_TOKEN_TTL`,
+    /// `REFRESH_TOKEN_TTL`, `GRANT_MAX_TTL`, `UPSTREAM_RECHECK_SECS`, `UPSTREAM_GRACE_SECS`).
     pub lifetimes: Lifetimes,
     /// Dynamic client registrations allowed per source address per hour
     /// (`REGISTRATIONS_PER_HOUR`, default 20).
@@ -96,12 +108,13 @@ impl LogLevel {
     }
 }
 
-/// Token lifetimes in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lifetimes {
-    pub code: i64,
-    pub access: i64,
-    pub refresh: i64,
+pub use r2_mcp_durable::grants::rules::Lifetimes;
+
+impl Config {
+    /// The routing tag new tokens of `user_key`'s grant `grant_id` carry (current key).
+    pub fn routing_tag(&self, user_key: &str, grant_id: &str) -> Option<String> {
+        self.routing_keys.first().map(|k| r2_mcp_durable::grants::token::routing_tag(k, user_key, grant_id))
+    }
 }
 
 impl fmt::Debug for Config {
@@ -174,6 +187,20 @@ impl Config {
             }
             (_, Some(k)) => k,
         };
+        let previous_key = match read("COOKIE_ENCRYPTION_KEY_PREVIOUS") {
+            Some(k) if k.len() < 32 => {
+                return Err(err("COOKIE_ENCRYPTION_KEY_PREVIOUS", "is too short: use at least 32 characters"))
+            }
+            k => k,
+        };
+        let routing_keys = if cookie_key.is_empty() {
+            Vec::new()
+        } else {
+            std::iter::once(cookie_key.as_bytes())
+                .chain(previous_key.as_deref().map(str::as_bytes))
+                .map(|k| derive_key(k, "token-routing"))
+                .collect()
+        };
 
         let dev_mode = match read("DEV_MODE").as_deref() {
             None | Some("0") | Some("false") => false,
@@ -193,7 +220,10 @@ impl Config {
         let lifetimes = Lifetimes {
             code: seconds("AUTH_CODE_TTL", 600, 30, 3600)?,
             access: seconds("ACCESS_TOKEN_TTL", 3600, 60, 86_400)?,
-            refresh: seconds("REFRESH_TOKEN_TTL", 30 * 86_400, 3600, 365 * 86_400)?,
+            refresh: seconds("REFRESH_TOKEN_TTL", 30 * 86_400, 60, 365 * 86_400)?,
+            grant_max: seconds("GRANT_MAX_TTL", 30 * 86_400, 10, 365 * 86_400)?,
+            upstream_recheck: seconds("UPSTREAM_RECHECK_SECS", 300, 0, 86_400)?,
+            upstream_grace: seconds("UPSTREAM_GRACE_SECS", 3600, 0, 7 * 86_400)?,
         };
 
         let registrations_per_hour = seconds("REGISTRATIONS_PER_HOUR", 20, 1, 1_000_000)? as u32;
@@ -220,6 +250,7 @@ impl Config {
         Ok(Config {
             auth,
             cookie_key: cookie_key.into_bytes(),
+            routing_keys,
             dev_mode,
             lifetimes,
             registrations_per_hour,
@@ -265,10 +296,18 @@ fn upstream_from(
                     )
                 })?,
             };
+            let userinfo_url = match read("ACCESS_USERINFO_URL") {
+                Some(u) => {
+                    check_endpoint_url("ACCESS_USERINFO_URL", &u)?;
+                    Some(u)
+                }
+                None => a.strip_suffix("/authorization").map(|base| format!("{base}/userinfo")),
+            };
             let endpoints = UpstreamEndpoints::Explicit {
                 authorization_url: a,
                 token_url: t,
                 jwks_url: j,
+                userinfo_url,
             };
             (issuer, endpoints)
         }

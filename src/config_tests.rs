@@ -105,7 +105,9 @@ fn short_cookie_key_and_bad_dev_mode_are_refused() {
 #[test]
 fn lifetimes_default_and_are_bounded() {
     let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example")]))).unwrap();
-    assert_eq!(c.lifetimes, Lifetimes { code: 600, access: 3600, refresh: 30 * 86_400 });
+    assert_eq!(c.lifetimes, Lifetimes::default());
+    assert_eq!((c.lifetimes.code, c.lifetimes.access, c.lifetimes.refresh), (600, 3600, 30 * 86_400));
+    assert_eq!((c.lifetimes.grant_max, c.lifetimes.upstream_recheck, c.lifetimes.upstream_grace), (30 * 86_400, 300, 3600));
     let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("ACCESS_TOKEN_TTL", "5")])))
         .unwrap_err();
     assert_eq!(e.setting, "ACCESS_TOKEN_TTL");

@@ -32,6 +32,8 @@ pub struct Endpoints {
     pub jwks: String,
     /// `client_secret_basic` unless the provider only lists `client_secret_post`.
     pub token_auth_method: &'static str,
+    /// Where a refresh re-reads the user's identity and groups (OIDC Core §5.3), if anywhere.
+    pub userinfo: Option<String>,
 }
 
 /// Why the upstream leg failed; the callback turns it into an error page.
@@ -73,12 +75,13 @@ fn now_ms() -> f64 {
 
 /// The provider's endpoints, from configuration or (cached) discovery.
 pub async fn endpoints(up: &Upstream) -> Result<Endpoints, UpstreamError> {
-    if let UpstreamEndpoints::Explicit { authorization_url, token_url, jwks_url } = &up.endpoints {
+    if let UpstreamEndpoints::Explicit { authorization_url, token_url, jwks_url, userinfo_url } = &up.endpoints {
         return Ok(Endpoints {
             authorization: authorization_url.clone(),
             token: token_url.clone(),
             jwks: jwks_url.clone(),
             token_auth_method: "client_secret_basic",
+            userinfo: userinfo_url.clone(),
         });
     }
     if let Some(e) = DISCOVERY.with(|d| d.borrow().as_ref().filter(|(_, at)| now_ms() - at < DISCOVERY_TTL_MS).map(|(e, _)| e.clone())) {
@@ -113,7 +116,7 @@ pub async fn endpoints(up: &Upstream) -> Result<Endpoints, UpstreamError> {
     let (Some(authorization), Some(token), Some(jwks)) = (s("authorization_endpoint"), s("token_endpoint"), s("jwks_uri")) else {
         return Err(UpstreamError::Unavailable("discovery lacks authorization_endpoint, token_endpoint or jwks_uri".into()));
     };
-    let e = Endpoints { authorization, token, jwks, token_auth_method };
+    let e = Endpoints { authorization, token, jwks, token_auth_method, userinfo: s("userinfo_endpoint") };
     DISCOVERY.with(|d| *d.borrow_mut() = Some((e.clone(), now_ms())));
     Ok(e)
 }

@@ -82,6 +82,23 @@ pub const MIGRATIONS: &[Migration] = &[
             "UPDATE mcp_sessions SET get_opened = 1",
         ],
     },
+    Migration {
+        version: 7,
+        statements: &[
+            // The OAuth grant each session was opened through: a grant that ends (revoked, expired)
+            // ends its sessions. Sessions from before this column belong to no grant and answer
+            // 404 (their tokens, of the earlier format, no longer authenticate anyway).
+            "ALTER TABLE mcp_sessions ADD COLUMN grant_id TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX mcp_sessions_grant ON mcp_sessions(grant_id)",
+            // When each grant's last token stops working (rules::GrantRecord::live_until), and
+            // whether the object has ended it (its sessions and streams closed). Rows from before
+            // count as live until the row itself expires.
+            "ALTER TABLE grants ADD COLUMN live_until INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE grants ADD COLUMN ended INTEGER NOT NULL DEFAULT 0",
+            "UPDATE grants SET live_until = expires_at",
+            "CREATE INDEX grants_live ON grants(ended, live_until)",
+        ],
+    },
 ];
 
 /// The statement that creates the bookkeeping table itself.

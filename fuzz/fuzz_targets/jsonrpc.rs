@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 fn session(version: Version, initialized: bool, caps: bool) -> SessionRecord {
     let caps = if caps { json!({"sampling": {}, "elicitation": {}, "roots": {}}) } else { json!({}) };
     let init = SessionInit { version, client_info: json!({"name": "fuzz", "version": "1"}), client_capabilities: caps };
-    let mut s = SessionRecord::create(init, &[7u8; 32], "0123456789abcdef0123456789abcdef", 1_000);
+    let mut s = SessionRecord::create(init, &[7u8; 32], r2_mcp_durable::mcp::session::Owner { user_key: "0123456789abcdef0123456789abcdef", grant_id: "g" }, 1_000);
     s.initialized = initialized;
     s
 }
@@ -69,6 +69,7 @@ fuzz_target!(|data: &[u8]| {
         role: if sel & 4 != 0 { Role::ReadOnly } else { Role::Writer },
         conformance: sel & 8 != 0,
         key_prefix_len: [0usize, 33, 200, 1000][usize::from(sel >> 6)],
+        nfc: r2_mcp_fuzz::nfc,
     };
 
     let msg = match jsonrpc::parse(body) {

@@ -140,3 +140,10 @@ pub const RESOURCE: &str = "https://mcp.example/mcp";
 pub const ISSUER: &str = "https://mcp.example";
 /// The scopes the real server supports (`routes::metadata::SCOPES`).
 pub const SCOPES: &[&str] = &["mcp"];
+
+/// Unicode NFC, as the runtime's `String.prototype.normalize("NFC")` that the Worker hands the
+/// engine (`mcp::tool_args::Nfc`).
+pub fn nfc(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
+}

@@ -13,8 +13,7 @@ use serde_json::{Map, Value};
 pub const MAX_JWT_LEN: usize = 16 * 1024;
 /// Default clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const DEFAULT_SKEW: i64 = 60;
-/// Most groups kept from the `groups` claim.
-pub const MAX_GROUPS: usize = 256;
+pub use r2_mcp_durable::grants::claims::MAX_GROUPS;
 
 /// Signature algorithms accepted. `none`, HS* and anything else are refused (RFC 8725 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,18 +189,7 @@ pub fn validate_claims(jwt: &Jwt, e: &Expected<'_>) -> Result<Identity, JwtError
         }
     }
     let sub = opt_str(c, "sub").filter(|s| s.len() <= 255).ok_or(JwtError::MissingSub)?;
-    let groups = match c.get("groups") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|g| match g {
-                Value::String(s) => Some(s.clone()),
-                Value::Object(o) => o.get("name").or_else(|| o.get("id")).and_then(Value::as_str).map(str::to_owned),
-                _ => None,
-            })
-            .take(MAX_GROUPS)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let groups = r2_mcp_durable::grants::claims::groups(c);
     Ok(Identity { sub, email: opt_str(c, "email"), name: opt_str(c, "name"), groups })
 }
 

@@ -4,7 +4,7 @@
 //! object opens a grant and mints the code; the browser goes back to the MCP client with `code`,
 //! `state` and `iss` (RFC 9207).
 
-use r2_mcp_durable::grants::wire::{self, GrantOpened, GrantProps, Lifetimes, OpenGrant, UserIdentity};
+use r2_mcp_durable::grants::wire::{self, GrantOpened, GrantProps, OpenGrant, UserIdentity};
 use worker::{Request, Response, Result};
 
 use super::authorize::{login_cipher, login_cookie_name, page_error, state_hash, LoginState};
@@ -70,8 +70,11 @@ pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> 
     let (identity, upstream_refresh_token) = identity;
 
     let user_key = wire::user_key(&identity.iss, &identity.sub);
-    let l = ctx.config.lifetimes;
+    let Some(routing) = new_routing(ctx, &user_key) else {
+        return page_error(500, "Something went wrong", "The grant could not be opened.");
+    };
     let call = OpenGrant {
+        routing,
         client_id: request.client_id.clone(),
         scope: request.scopes.clone(),
         resource: request.resource.clone(),
@@ -80,7 +83,7 @@ pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> 
         code_challenge: request.code_challenge.clone(),
         props: GrantProps { identity, upstream_refresh_token },
         login_state_hash: state_hash(state),
-        lifetimes: Lifetimes { code: l.code, access: l.access, refresh: l.refresh },
+        lifetimes: ctx.config.lifetimes,
     };
     let (status, body) = call_object(ctx, &user_key, "/oauth/grant", &call).await?;
     if status != 200 {
@@ -92,6 +95,13 @@ pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> 
     };
     let location = success_redirect(&request.redirect_uri, &opened.code, request.state.as_deref(), &ctx.origin);
     http::redirect(&location, &[clear])
+}
+
+/// A fresh grant id for `user_key` and the routing tag its tokens carry.
+pub fn new_routing(ctx: &Ctx, user_key: &str) -> Option<wire::NewRouting> {
+    let grant_id = r2_mcp_durable::grants::token::new_grant_id(&crate::random::array::<16>());
+    let tag = ctx.config.routing_tag(user_key, &grant_id)?;
+    Some(wire::NewRouting { grant_id, tag })
 }
 
 type LoginResult = std::result::Result<(UserIdentity, Option<String>), UpstreamError>;

@@ -6,12 +6,13 @@
 //!   stay flat over a long run);
 //! - `POST /_dev/panic` and `POST /_dev/do/<name>/panic`: a deliberate panic in the Worker or in an
 //!   object, for the containment test;
+//! - `GET /_dev/do/<name>/alarm`: when that object's cleanup alarm is due (Unix ms, or null);
 //! - `POST /_dev/do/<name>/crash-next-write`: that object's next write dies after R2 applied it
 //!   and before its audit row (the write-ahead intent test);
 //! - `POST /_dev/token` `{"email", "groups"?, "name"?}`: a grant and tokens for a test user without
 //!   a login (tests and benchmarks that need many users).
 
-use r2_mcp_durable::grants::wire::{DevToken, Lifetimes, UserIdentity};
+use r2_mcp_durable::grants::wire::{DevToken, UserIdentity};
 use worker::{Request, RequestInit, Response, Result};
 
 use super::{call_object, Ctx};
@@ -61,12 +62,15 @@ pub async fn handle(mut req: Request, ctx: &Ctx, path: &str) -> Result<Response>
             groups,
         };
         let user_key = r2_mcp_durable::grants::wire::user_key(&identity.iss, &identity.sub);
-        let l = ctx.config.lifetimes;
+        let Some(routing) = super::callback::new_routing(ctx, &user_key) else {
+            return http::json_error(500, "server_error", "no token key (COOKIE_ENCRYPTION_KEY) is configured");
+        };
         let call = DevToken {
+            routing,
             identity,
             client_id: body.get("client_id").and_then(|v| v.as_str()).unwrap_or("dev-client").to_owned(),
             resource: ctx.resource(),
-            lifetimes: Lifetimes { code: l.code, access: l.access, refresh: l.refresh },
+            lifetimes: ctx.config.lifetimes,
         };
         let (status, json) = call_object(ctx, &user_key, "/oauth/dev-token", &call).await?;
         return http::json(status, &json);

@@ -48,6 +48,10 @@ pub async fn handle(raw: web_sys::Request, headers: Headers, ctx: &Ctx) -> Resul
     let Some(parts) = token::parse(bearer) else {
         return challenge(&req, ctx, Some("the access token is malformed"));
     };
+    // A forged token (invented user or grant) is refused here, before any object is touched.
+    if !token::routing_ok(&ctx.config.routing_keys, &parts) {
+        return challenge(&req, ctx, Some("the access token is unknown, expired or revoked"));
+    }
     let user_key = parts.user_key.to_owned();
     let resp = match forward(&req, ctx, &user_key, &[(BEARER_HEADER, bearer), (RESOURCE_HEADER, &ctx.resource())]).await {
         Ok(resp) => resp,

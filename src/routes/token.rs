@@ -3,7 +3,7 @@
 //! in one consistent place. Answers are RFC 6749 §5 JSON with `Cache-Control: no-store`.
 
 use r2_mcp_durable::grants::token;
-use r2_mcp_durable::grants::wire::{Lifetimes, RevokeCall, TokenCall, TokenGrant, UpstreamClient};
+use r2_mcp_durable::grants::wire::{RevokeCall, TokenCall, TokenGrant, UpstreamClient};
 use worker::{Request, Response, Result};
 
 use super::register::oauth_error;
@@ -74,7 +74,11 @@ async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecor
             (refresh_token.clone(), TokenGrant::RefreshToken { refresh_token, scope, resource })
         }
     };
-    let Some(parts) = token::parse(&presented) else {
+    // A forged code or refresh token (invented user or grant) is refused before any object is touched.
+    let Some(parts) = token::parse(&presented).filter(|p| token::routing_ok(&ctx.config.routing_keys, p)) else {
+        return oauth_error(&OAuthError::invalid_grant("the code or refresh token is not valid"), 0);
+    };
+    let Some(tag) = ctx.config.routing_tag(parts.user_key, parts.grant_id) else {
         return oauth_error(&OAuthError::invalid_grant("the code or refresh token is not valid"), 0);
     };
     // Refreshing our grant refreshes the upstream session too (when the grant holds its token).
@@ -84,15 +88,16 @@ async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecor
             client_id: up.client_id.clone(),
             client_secret: up.client_secret.clone(),
             auth_method: ep.token_auth_method.to_owned(),
+            userinfo_url: ep.userinfo,
         }),
         TokenGrant::AuthorizationCode { .. } => None,
     };
-    let l = ctx.config.lifetimes;
     let call = TokenCall {
         client_id: client.client_id.clone(),
+        tag,
         grant,
         resource,
-        lifetimes: Lifetimes { code: l.code, access: l.access, refresh: l.refresh },
+        lifetimes: ctx.config.lifetimes,
         upstream,
     };
     let (status, body) = call_object(ctx, parts.user_key, "/oauth/token", &call).await?;
@@ -111,7 +116,8 @@ pub async fn revoke(mut req: Request, ctx: &Ctx) -> Result<Response> {
         Ok((f, client)) => match token_request::parse_revoke_request(&f) {
             Err(e) => oauth_error(&e, 0)?,
             Ok(r) => {
-                if let Some(parts) = token::parse(&r.token) {
+                // RFC 7009 §2.2: an invalid token still gets a 200; a forged one reaches no object.
+                if let Some(parts) = token::parse(&r.token).filter(|p| token::routing_ok(&ctx.config.routing_keys, p)) {
                     let call = RevokeCall { client_id: client.client_id.clone(), token: r.token.clone() };
                     call_object(ctx, parts.user_key, "/oauth/revoke", &call).await?;
                 }

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { generateKeyPairSync, sign, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, sign, randomBytes, createHash } from 'node:crypto';
 import { startWorker } from '../support/worker.mjs';
 import { baseVars } from '../support/vars.mjs';
 
@@ -38,7 +38,7 @@ before(async () => {
   });
   await new Promise((r) => team.listen(0, '127.0.0.1', r));
   teamUrl = `http://127.0.0.1:${team.address().port}`;
-  worker = await startWorker({ vars: baseVars({ AUTH_MODE: 'access', ACCESS_TEAM_DOMAIN: teamUrl, ACCESS_AUD: AUD }) });
+  worker = await startWorker({ vars: baseVars({ AUTH_MODE: 'access', ACCESS_TEAM_DOMAIN: teamUrl, ACCESS_AUD: AUD, DEV_MODE: '1' }) });
 });
 
 after(async () => {
@@ -85,6 +85,23 @@ test('the Worker runs no OAuth server of its own in this mode', async () => {
   for (const p of ['/.well-known/oauth-authorization-server', '/register', '/authorize', '/token']) {
     assert.equal((await fetch(worker.url + p, { method: p === '/register' || p === '/token' ? 'POST' : 'GET' })).status, 404, p);
   }
+});
+
+/** The key naming a user's object: 16 bytes of SHA-256(len(iss) as u64 BE ‖ iss ‖ sub), hex. */
+function userKey(iss, sub) {
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64BE(BigInt(Buffer.byteLength(iss)));
+  return createHash('sha256').update(len).update(iss).update(sub).digest('hex').slice(0, 32);
+}
+
+test('the user object keeps the same retention as in OAuth mode: its cleanup alarm is scheduled', async () => {
+  const sub = `retention-${randomBytes(4).toString('hex')}`;
+  const r = await call({ 'cf-access-jwt-assertion': assertion({ sub }) });
+  assert.equal(r.status, 200);
+  await r.body?.cancel();
+  const alarm = await (await fetch(`${worker.url}/_dev/do/${userKey(teamUrl, sub)}/alarm`)).json();
+  assert.equal(typeof alarm.scheduled_at, 'number', 'sessions, events and the audit trail expire behind Access too');
+  assert.ok(alarm.scheduled_at > Date.now() && alarm.scheduled_at <= Date.now() + 15 * 60 * 1000 + 5000, `due ${alarm.scheduled_at - Date.now()} ms from now`);
 });
 
 test('a client cannot smuggle an identity header past the Worker', async () => {

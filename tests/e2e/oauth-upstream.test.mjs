@@ -63,7 +63,8 @@ test('the JWKS is cached, and refetched once when the provider rotates its key',
 });
 
 test('refreshing our grant refreshes upstream; an upstream invalid_grant ends our grant', async () => {
-  const stack = await startStack({ idp: 'rogue' });
+  // Every refresh checks the upstream (by default only those 5 minutes after the last check).
+  const stack = await startStack({ idp: 'rogue', vars: { UPSTREAM_RECHECK_SECS: '0' } });
   try {
     const p = await login(stack.mcpUrl);
     const { client_id } = p.clientInformation();

@@ -245,7 +245,11 @@ function createStore() {
  * @param {(line:string)=>void} [opts.log]      one line per login / server error; default silent.
  * @returns {Promise<{issuer:string, port:number, close:()=>Promise<void>, users:Map<string,object>,
  *          addUser:(u:object)=>object, endSessions:(email:string)=>{sessions:number,grants:number},
- *          provider:Provider, jwks:{keys:object[]}}>}
+ *          provider:Provider, jwks:{keys:object[]}, stats:{refreshGrants:number, userinfoRequests:number},
+ *          setFault:(f:{token?:number|null})=>void}>}
+ *
+ * `setFault({ token: 503 })` makes the token endpoint answer that status (as an outage would) until
+ * `setFault({ token: null })`; `stats` counts successful refresh grants and userinfo requests.
  */
 export async function startIdp(opts = {}) {
   const {
@@ -284,6 +288,8 @@ export async function startIdp(opts = {}) {
   }
 
   const store = createStore();
+  const stats = { refreshGrants: 0, userinfoRequests: 0 };
+  const faults = { token: null };
 
   // Listen first: with port 0 the issuer (which embeds the port) is only known afterwards.
   let handler = (_req, res) => { res.writeHead(503).end(); };
@@ -542,9 +548,18 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
     return result;
   }
 
+  provider.on('grant.success', (ctx) => {
+    if (ctx.oidc?.params?.grant_type === 'refresh_token') stats.refreshGrants += 1;
+  });
+
   handler = async (req, res) => {
     try {
       const url = new URL(req.url, issuer);
+      if (url.pathname === '/token' && faults.token) {
+        res.writeHead(faults.token, { 'content-type': 'text/html' }).end('<h1>Service unavailable</h1>');
+        return undefined;
+      }
+      if (url.pathname === '/userinfo') stats.userinfoRequests += 1;
       const m = /^\/interaction\/([A-Za-z0-9_-]+)$/.exec(url.pathname);
       if (m) return await handleInteraction(req, res, m[1]);
       if (testRoutes && url.pathname === '/__idp/end-sessions' && req.method === 'POST') {
@@ -569,6 +584,8 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
     addUser,
     endSessions,
     provider,
+    stats,
+    setFault: (f) => Object.assign(faults, f),
     /** Public JWKS as served at /jwks. */
     jwks: {
       keys: keys.map(({ d, p, q, dp, dq, qi, ...pub }) => pub),

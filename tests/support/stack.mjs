@@ -64,6 +64,8 @@ export async function startStack({ idp = 'real', idpOptions = {}, vars = {}, per
     worker,
     url: worker.url,
     mcpUrl: `${worker.url}/mcp`,
+    /** Where the persisted state lives (with `persist`), e.g. to count Durable Object databases. */
+    stateDir,
     async close() {
       await worker.close().catch(() => {});
       await provider.close().catch(() => {});

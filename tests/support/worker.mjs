@@ -28,6 +28,7 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog, buil
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run scripts/build first`);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'));
 
+  let currentVars = vars;
   const make = (listenPort) =>
     new Miniflare(convertV4MiniflareOptions({
       workers: [
@@ -39,7 +40,7 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog, buil
             { type: 'ESModule', path: ENTRY },
             { type: 'CompiledWasm', path: WASM },
           ],
-          bindings: { ...(workerOptions.bindings ?? {}), ...vars },
+          bindings: { ...(workerOptions.bindings ?? {}), ...currentVars },
         },
       ],
       host: '127.0.0.1',
@@ -67,8 +68,10 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog, buil
     get port() {
       return actualPort;
     },
-    /** Stops workerd and starts it again on the same state and port. */
-    async restart() {
+    /** Stops workerd and starts it again on the same state and port (with `vars` changed, if given:
+     *  a redeploy with new settings). */
+    async restart({ vars: changed } = {}) {
+      if (changed) currentVars = { ...currentVars, ...changed };
       await mf.dispose();
       mf = make(actualPort);
       url = await mf.ready;

@@ -2,7 +2,8 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`token`] | the token format `<user_key>:<grant_id>:<secret>`, strict parsing, SHA-256 hashing |
+//! | [`token`] | the token format `<user_key>:<grant_id>:<tag>:<secret>`, strict parsing, the routing tag, SHA-256 hashing |
+//! | [`claims`] | reading an identity from OpenID claims (id_token, userinfo): groups, subject check |
 //! | [`sealed`] | per-grant encryption of identity and upstream tokens, keys wrapped per token |
 //! | [`wire`] | the internal requests the front Worker sends this object about grants |
 //! | [`rules`] | the grant state machine: code single use and replay, refresh rotation, access checks, expiry |
@@ -62,6 +63,7 @@
 //! returned writes are applied in one transaction (`transactionSync`), so a code or refresh
 //! token can never be redeemed twice concurrently.
 
+pub mod claims;
 pub mod rules;
 pub mod sealed;
 pub mod token;

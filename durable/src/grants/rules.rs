@@ -5,24 +5,45 @@
 //! Every function takes the stored record and `now`, and returns what the glue must write; none
 //! of them touch storage. The tables are described in [`super`].
 
-use super::token;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// Lifetimes in seconds. Defaults: code 10 min, access 1 h, refresh 30 d (long enough for an MCP
-/// Server Portal's 2-hourly sync to keep a grant alive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ttls {
+/// Lifetimes in seconds: the one definition, read from the Worker's settings (`config`) and sent
+/// to the user's object with every grant call (`wire`).
+///
+/// - `code` (`AUTH_CODE_TTL`, 10 min), `access` (`ACCESS_TOKEN_TTL`, 1 h).
+/// - `refresh` (`REFRESH_TOKEN_TTL`, 30 d): a refresh token's life from its issue. A grant whose
+///   login has an upstream refresh token slides with each refresh (every refresh re-checks the
+///   upstream session); one without ends at `refresh` after the login, whatever the refreshes.
+/// - `grant_max` (`GRANT_MAX_TTL`, 30 d): the absolute end of a grant after its login; no
+///   refresh extends it, and no token outlives it.
+/// - `upstream_recheck` (`UPSTREAM_RECHECK_SECS`, 5 min): a refresh reaches the upstream only
+///   when its last successful check is older than this (0: every refresh), so an ended upstream
+///   session ends ours within this bound.
+/// - `upstream_grace` (`UPSTREAM_GRACE_SECS`, 1 h): while the upstream cannot be reached (5xx,
+///   timeout), refreshes go on for this long after the last successful check, then fail closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifetimes {
     pub code: i64,
     pub access: i64,
     pub refresh: i64,
+    pub grant_max: i64,
+    pub upstream_recheck: i64,
+    pub upstream_grace: i64,
 }
 
-impl Default for Ttls {
+impl Default for Lifetimes {
     fn default() -> Self {
-        Self { code: 600, access: 3600, refresh: 30 * 24 * 3600 }
+        Self {
+            code: 600,
+            access: 3600,
+            refresh: 30 * 24 * 3600,
+            grant_max: 30 * 24 * 3600,
+            upstream_recheck: 300,
+            upstream_grace: 3600,
+        }
     }
 }
 
@@ -50,6 +71,18 @@ pub struct GrantRecord {
     /// After this instant the row can be deleted (see [`is_deletable`]).
     pub expires_at: i64,
     pub revoked: bool,
+    /// The login brought an upstream refresh token: refreshes re-check the upstream session and
+    /// may slide the grant (up to `grant_max`). Without one the grant ends at `refresh` after login.
+    #[serde(default)]
+    pub upstream_bound: bool,
+    /// When the upstream last confirmed the user's session (login, or a successful refresh there).
+    #[serde(default)]
+    pub upstream_checked_at: Option<i64>,
+    /// When the last token the grant issued stops working (its refresh token, else its latest
+    /// access token): the grant has ended then, and its sessions and streams end with it. The row
+    /// itself stays until `expires_at`, so a replayed code is still recognised.
+    #[serde(default)]
+    pub live_until: i64,
 }
 
 /// One access token, as stored in the `access_tokens` table.
@@ -81,6 +114,11 @@ pub enum GrantError {
     /// A retired refresh token came back: someone kept a copy. The grant is revoked.
     RefreshReused,
     AccessExpired,
+    /// The grant reached its absolute lifetime (`grant_max`), or `refresh` after a login without
+    /// an upstream refresh token: the user must log in again.
+    GrantExpired,
+    /// The upstream session could not be confirmed for longer than `upstream_grace`.
+    UpstreamUnconfirmed,
 }
 
 impl GrantError {
@@ -115,6 +153,8 @@ impl GrantError {
             Self::RefreshUnknown => "refresh token is invalid",
             Self::RefreshReused => "refresh token already used; the grant is revoked",
             Self::AccessExpired => "access token expired",
+            Self::GrantExpired => "the grant has reached its maximum lifetime; log in again",
+            Self::UpstreamUnconfirmed => "the login service could not confirm the session for too long; log in again",
         }
     }
 }
@@ -129,10 +169,12 @@ pub struct NewGrant {
     pub redirect_uri: String,
     pub redirect_uri_explicit: bool,
     pub code_challenge: String,
+    /// The login brought an upstream refresh token (see [`GrantRecord::upstream_bound`]).
+    pub upstream_bound: bool,
 }
 
-/// The grant row to INSERT when a code is issued (`code_hash` = [`token::hash`] of the code).
-pub fn open_grant(g: NewGrant, code_hash: String, now: i64, ttls: &Ttls) -> GrantRecord {
+/// The grant row to INSERT when a code is issued (`code_hash` = [`super::token::hash`] of the code).
+pub fn open_grant(g: NewGrant, code_hash: String, now: i64, ttls: &Lifetimes) -> GrantRecord {
     let code_expires_at = now.saturating_add(ttls.code);
     GrantRecord {
         grant_id: g.grant_id,
@@ -151,6 +193,9 @@ pub fn open_grant(g: NewGrant, code_hash: String, now: i64, ttls: &Ttls) -> Gran
         refresh_expires_at: None,
         expires_at: code_expires_at,
         revoked: false,
+        upstream_bound: g.upstream_bound,
+        upstream_checked_at: Some(now),
+        live_until: code_expires_at,
     }
 }
 
@@ -165,7 +210,7 @@ pub struct CodeRedemption<'a> {
     pub resource: Option<&'a str>,
 }
 
-/// Hashes of the tokens the glue minted for this response (with [`token::mint`]).
+/// Hashes of the tokens the glue minted for this response (with [`super::token::mint`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTokens {
     pub access_hash: String,
@@ -196,21 +241,32 @@ pub fn pkce_s256_ok(verifier: &str, challenge: &str) -> bool {
     syntax && ct_eq(&URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())), challenge)
 }
 
-fn issue(mut grant: GrantRecord, scope: Vec<String>, new: NewTokens, retire: Vec<String>, now: i64, ttls: &Ttls) -> Issue {
-    let access_exp = now.saturating_add(ttls.access);
+/// The last instant a grant's tokens may live to, if it is refreshed at `now`: `refresh` after
+/// now (sliding, upstream-bound grants) or after the login (others), never past `grant_max`
+/// after the login.
+pub fn grant_end(grant: &GrantRecord, now: i64, ttls: &Lifetimes) -> i64 {
+    let hard = grant.created_at.saturating_add(ttls.grant_max);
+    let from = if grant.upstream_bound { now } else { grant.created_at };
+    from.saturating_add(ttls.refresh).min(hard)
+}
+
+fn issue(mut grant: GrantRecord, scope: Vec<String>, new: NewTokens, retire: Vec<String>, now: i64, ttls: &Lifetimes) -> Issue {
+    let end = grant_end(&grant, now, ttls);
+    let access_exp = now.saturating_add(ttls.access).min(end);
     let refresh_issued = new.refresh_hash.is_some();
     if let Some(r) = new.refresh_hash {
         grant.refresh_hash = Some(r);
-        grant.refresh_expires_at = Some(now.saturating_add(ttls.refresh));
+        grant.refresh_expires_at = Some(end);
     }
-    grant.expires_at = grant.refresh_expires_at.unwrap_or(access_exp).max(access_exp).max(grant.code_expires_at);
+    grant.live_until = grant.refresh_expires_at.unwrap_or(access_exp).max(access_exp);
+    grant.expires_at = grant.live_until.max(grant.code_expires_at);
     let access = AccessTokenRecord { token_hash: new.access_hash, grant_id: grant.grant_id.clone(), scope, expires_at: access_exp };
-    Issue { grant, access, retire, expires_in: ttls.access, refresh_issued }
+    Issue { grant, access, retire, expires_in: access_exp.saturating_sub(now), refresh_issued }
 }
 
 /// `/token` with `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 8707).
 /// On [`GrantError::CodeReplayed`] the glue revokes the grant. Other failures do not consume the code.
-pub fn redeem_code(record: &GrantRecord, req: &CodeRedemption<'_>, new: NewTokens, now: i64, ttls: &Ttls) -> Result<Issue, GrantError> {
+pub fn redeem_code(record: &GrantRecord, req: &CodeRedemption<'_>, new: NewTokens, now: i64, ttls: &Lifetimes) -> Result<Issue, GrantError> {
     if !ct_eq(&record.code_hash, req.code_hash) {
         return Err(GrantError::CodeMismatch);
     }
@@ -236,6 +292,9 @@ pub fn redeem_code(record: &GrantRecord, req: &CodeRedemption<'_>, new: NewToken
     }
     if !pkce_s256_ok(req.code_verifier, &record.code_challenge) {
         return Err(GrantError::PkceFailed);
+    }
+    if grant_end(record, now, ttls) <= now {
+        return Err(GrantError::GrantExpired);
     }
     let mut grant = record.clone();
     grant.code_redeemed_at = Some(now);
@@ -270,7 +329,7 @@ pub enum RefreshOutcome {
 /// Presenting the current token moves it to `previous` and retires the old previous. Presenting
 /// the previous one (the client never received or stored the current one) replaces the current,
 /// which is retired. A retired token presented again revokes the grant.
-pub fn use_refresh(record: &GrantRecord, req: &RefreshRequest<'_>, new: NewTokens, now: i64, ttls: &Ttls) -> RefreshOutcome {
+pub fn use_refresh(record: &GrantRecord, req: &RefreshRequest<'_>, new: NewTokens, now: i64, ttls: &Lifetimes) -> RefreshOutcome {
     use RefreshOutcome::{Refuse, RevokeGrant};
     if record.revoked {
         return Refuse(GrantError::Revoked);
@@ -282,6 +341,9 @@ pub fn use_refresh(record: &GrantRecord, req: &RefreshRequest<'_>, new: NewToken
     }
     if record.refresh_expires_at.is_none_or(|e| now >= e) {
         return Refuse(GrantError::RefreshExpired);
+    }
+    if grant_end(record, now, ttls) <= now {
+        return Refuse(GrantError::GrantExpired);
     }
     if record.client_id != req.client_id {
         return Refuse(GrantError::ClientMismatch);
@@ -350,9 +412,34 @@ pub fn is_deletable(record: &GrantRecord, now: i64) -> bool {
     now >= record.expires_at
 }
 
-/// Whether a token's parts name this grant (cheap pre-check before hashing and lookup).
-pub fn token_names_grant(token_str: &str, record: &GrantRecord) -> bool {
-    token::parse(token_str).is_some_and(|p| p.grant_id == record.grant_id)
+/// What a refresh does about the upstream session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamStep {
+    /// Not upstream-bound, or checked less than `upstream_recheck` ago: go on without asking.
+    Skip,
+    /// Ask the upstream (refresh its token, re-read the identity).
+    Check,
+}
+
+/// Whether this refresh asks the upstream (see [`Lifetimes::upstream_recheck`]).
+pub fn upstream_step(grant: &GrantRecord, now: i64, ttls: &Lifetimes) -> UpstreamStep {
+    let fresh = grant.upstream_checked_at.is_some_and(|t| now.saturating_sub(t) < ttls.upstream_recheck);
+    if !grant.upstream_bound || fresh {
+        UpstreamStep::Skip
+    } else {
+        UpstreamStep::Check
+    }
+}
+
+/// The upstream could not be reached (5xx, timeout, garbage): the refresh goes on only within
+/// `upstream_grace` of the last successful check, else it fails closed.
+pub fn upstream_unavailable(grant: &GrantRecord, now: i64, ttls: &Lifetimes) -> Result<(), GrantError> {
+    let last = grant.upstream_checked_at.unwrap_or(grant.created_at);
+    if now.saturating_sub(last) <= ttls.upstream_grace {
+        Ok(())
+    } else {
+        Err(GrantError::UpstreamUnconfirmed)
+    }
 }
 
 #[cfg(test)]

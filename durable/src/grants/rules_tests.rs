@@ -7,11 +7,16 @@ const C: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const RES: &str = "https://mcp.example/mcp";
 const T0: i64 = 1_000_000;
 
-fn ttls() -> Ttls {
-    Ttls::default()
+fn ttls() -> Lifetimes {
+    Lifetimes::default()
 }
 
+/// A grant whose login brought an upstream refresh token (refreshes slide it).
 fn grant() -> GrantRecord {
+    grant_with(true)
+}
+
+fn grant_with(upstream_bound: bool) -> GrantRecord {
     open_grant(
         NewGrant {
             grant_id: "g".repeat(22),
@@ -21,6 +26,7 @@ fn grant() -> GrantRecord {
             redirect_uri: "http://127.0.0.1:5000/cb".into(),
             redirect_uri_explicit: true,
             code_challenge: C.into(),
+            upstream_bound,
         },
         "code-hash".into(),
         T0,
@@ -57,7 +63,82 @@ fn rotated(o: RefreshOutcome) -> Issue {
 
 #[test]
 fn default_ttls_are_10_min_1_h_30_d() {
-    assert_eq!(ttls(), Ttls { code: 600, access: 3600, refresh: 2_592_000 });
+    let t = ttls();
+    assert_eq!((t.code, t.access, t.refresh, t.grant_max), (600, 3600, 2_592_000, 2_592_000));
+    assert_eq!((t.upstream_recheck, t.upstream_grace), (300, 3600));
+}
+
+fn redeemed_with(upstream_bound: bool, ttls: &Lifetimes) -> GrantRecord {
+    match redeem_code(&grant_with(upstream_bound), &req(), tokens(1), T0 + 1, ttls) {
+        Ok(i) => i.grant,
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
+fn refresh_with(g: &GrantRecord, n: u32, now: i64, ttls: &Lifetimes) -> RefreshOutcome {
+    let current = g.refresh_hash.clone().unwrap_or_default();
+    let r = RefreshRequest { refresh_hash: &current, known_retired: false, client_id: "cid", scope: None, resource: None };
+    use_refresh(g, &r, tokens(n), now, ttls)
+}
+
+#[test]
+fn refreshes_never_extend_a_grant_past_its_maximum_lifetime() {
+    let t = Lifetimes { refresh: 1000, grant_max: 2500, ..ttls() };
+    let mut g = redeemed_with(true, &t);
+    assert_eq!(g.refresh_expires_at, Some(T0 + 1 + 1000), "slides from the refresh while under the maximum");
+    for (n, at) in [(2, T0 + 900), (3, T0 + 1800)] {
+        g = rotated(refresh_with(&g, n, at, &t)).grant;
+    }
+    assert_eq!(g.refresh_expires_at, Some(T0 + 2500), "capped at login + grant_max");
+    let i = rotated(refresh_with(&g, 4, T0 + 2400, &t));
+    assert_eq!(i.access.expires_at, T0 + 2500, "no access token outlives the grant");
+    assert_eq!(i.expires_in, 100);
+    assert_eq!(refresh_with(&i.grant, 5, T0 + 2500, &t), RefreshOutcome::Refuse(GrantError::RefreshExpired));
+}
+
+#[test]
+fn a_grant_without_an_upstream_refresh_token_ends_at_refresh_ttl_from_login() {
+    let t = Lifetimes { refresh: 1000, ..ttls() };
+    let g = redeemed_with(false, &t);
+    assert_eq!(g.refresh_expires_at, Some(T0 + 1000));
+    let g = rotated(refresh_with(&g, 2, T0 + 900, &t)).grant;
+    assert_eq!(g.refresh_expires_at, Some(T0 + 1000), "not slid forward by the refresh");
+    assert_eq!(refresh_with(&g, 3, T0 + 1000, &t), RefreshOutcome::Refuse(GrantError::RefreshExpired));
+}
+
+#[test]
+fn the_upstream_is_asked_only_when_its_last_check_is_older_than_the_recheck_interval() {
+    let t = ttls();
+    let mut g = redeemed_with(true, &t);
+    assert_eq!(g.upstream_checked_at, Some(T0), "the login is a check");
+    assert_eq!(upstream_step(&g, T0 + 299, &t), UpstreamStep::Skip);
+    assert_eq!(upstream_step(&g, T0 + 300, &t), UpstreamStep::Check);
+    g.upstream_checked_at = Some(T0 + 300);
+    assert_eq!(upstream_step(&g, T0 + 301, &t), UpstreamStep::Skip);
+    let every = Lifetimes { upstream_recheck: 0, ..t };
+    assert_eq!(upstream_step(&g, T0 + 301, &every), UpstreamStep::Check, "0: every refresh");
+    assert_eq!(upstream_step(&redeemed_with(false, &t), T0 + 10_000, &t), UpstreamStep::Skip, "nothing to ask without an upstream token");
+}
+
+#[test]
+fn an_unreachable_upstream_is_tolerated_only_within_the_grace_period() {
+    let t = ttls();
+    let g = redeemed_with(true, &t);
+    assert_eq!(upstream_unavailable(&g, T0 + 3600, &t), Ok(()));
+    assert_eq!(upstream_unavailable(&g, T0 + 3601, &t), Err(GrantError::UpstreamUnconfirmed));
+    assert_eq!(GrantError::UpstreamUnconfirmed.oauth_error(), "invalid_grant");
+    assert!(!GrantError::UpstreamUnconfirmed.revokes_grant());
+}
+
+#[test]
+fn records_stored_before_upstream_binding_read_as_not_bound() {
+    let mut v = serde_json::to_value(redeemed()).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("upstream_bound");
+        o.remove("upstream_checked_at");
+    }
+    let old: GrantRecord = serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!old.upstream_bound && old.upstream_checked_at.is_none());
 }
 
 #[test]
@@ -65,7 +146,8 @@ fn rfc6749_4_1_3_code_redeems_once_into_access_and_refresh() {
     let i = redeem_code(&grant(), &req(), tokens(1), T0 + 1, &ttls()).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(i.grant.code_redeemed_at, Some(T0 + 1));
     assert_eq!(i.grant.refresh_hash.as_deref(), Some("r1"));
-    assert_eq!(i.grant.refresh_expires_at, Some(T0 + 1 + 2_592_000));
+    // The refresh TTL and the maximum lifetime are both 30 d: the maximum counts from the login.
+    assert_eq!(i.grant.refresh_expires_at, Some(T0 + 2_592_000));
     assert_eq!(i.access.token_hash, "a1");
     assert_eq!(i.access.expires_at, T0 + 1 + 3600);
     assert_eq!(i.expires_in, 3600);
@@ -210,4 +292,18 @@ fn revoke_clears_refresh_hashes() {
 fn pkce_rule_matches_rfc7636_appendix_b() {
     assert!(pkce_s256_ok(V, C));
     assert!(!pkce_s256_ok(C, C));
+}
+
+#[test]
+fn a_grant_lives_until_its_last_token_expires_and_its_row_until_the_code_could_not_be_replayed() {
+    let t = Lifetimes { refresh: 1000, grant_max: 1000, ..ttls() };
+    let g = grant();
+    assert_eq!(g.live_until, T0 + 600, "an unredeemed grant lives as long as its code");
+    let g = redeemed_with(true, &t);
+    assert_eq!(g.live_until, T0 + 1000, "the refresh token's end");
+    assert_eq!(g.expires_at, T0 + 1000, "the row may go then too (the code expired earlier)");
+    let short = Lifetimes { refresh: 120, grant_max: 120, ..ttls() };
+    let g = redeemed_with(true, &short);
+    assert_eq!(g.live_until, T0 + 120);
+    assert_eq!(g.expires_at, T0 + 600, "kept until the code could no longer be replayed");
 }

@@ -25,23 +25,20 @@ pub struct GrantProps {
     pub upstream_refresh_token: Option<String>,
 }
 
-/// Token lifetimes in seconds, from the Worker's configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Lifetimes {
-    pub code: i64,
-    pub access: i64,
-    pub refresh: i64,
-}
+pub use super::rules::Lifetimes;
 
-impl From<Lifetimes> for super::rules::Ttls {
-    fn from(l: Lifetimes) -> Self {
-        super::rules::Ttls { code: l.code, access: l.access, refresh: l.refresh }
-    }
+/// The id of a new grant and the routing tag of its tokens, both chosen by the front Worker (the
+/// tag is an HMAC under a key only the Worker holds: see [`super::token`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRouting {
+    pub grant_id: String,
+    pub tag: String,
 }
 
 /// `POST /oauth/grant`: the user approved and logged in; open a grant and mint its code.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OpenGrant {
+    pub routing: NewRouting,
     pub client_id: String,
     pub scope: Vec<String>,
     pub resource: String,
@@ -68,12 +65,20 @@ pub struct UpstreamClient {
     pub client_secret: String,
     /// `client_secret_basic` or `client_secret_post`.
     pub auth_method: String,
+    /// The OpenID Provider's userinfo endpoint: a refresh that reaches the upstream re-reads the
+    /// user's identity and groups there (so a user removed from a writer group loses the write
+    /// tools at the next upstream check).
+    #[serde(default)]
+    pub userinfo_url: Option<String>,
 }
 
 /// `POST /oauth/token`: an authenticated client redeems a code or a refresh token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenCall {
     pub client_id: String,
+    /// The routing tag, under the Worker's current key, for the presented token's user and grant:
+    /// the tokens minted now carry it (so a rotated key takes over at each grant's next refresh).
+    pub tag: String,
     pub grant: TokenGrant,
     pub resource: String,
     pub lifetimes: Lifetimes,
@@ -110,6 +115,7 @@ pub struct RevokeCall {
 /// so local tests and benchmarks can make many users quickly. Never reachable in production.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DevToken {
+    pub routing: NewRouting,
     pub identity: UserIdentity,
     pub client_id: String,
     pub resource: String,

@@ -38,6 +38,9 @@ pub struct Ctx<'a> {
     pub conformance: bool,
     /// Byte length of the user's namespace prefix (counted against R2's key limit).
     pub key_prefix_len: usize,
+    /// The Unicode NFC normalizer every key, prefix and object URI goes through (see
+    /// [`tool_args::canonical`]).
+    pub nfc: tool_args::Nfc,
 }
 
 impl Ctx<'_> {
@@ -251,21 +254,21 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
         }
         "resources/subscribe" | "resources/unsubscribe" if v.is_session_based() => {
             let Some(s) = session else { return Ok(None) };
-            let uri = str_param(p, "uri")?;
-            let ours = object_key(ctx, uri).is_some() || (ctx.fixtures() && conformance::is_resource(uri));
+            let given = str_param(p, "uri")?;
+            let canonical = canonical_uri(ctx, given);
             let mut record = s.clone();
             if call.method == "resources/subscribe" {
-                if !ours {
-                    return Err(resources::not_found(v, uri));
-                }
-                if record.subscriptions.len() >= MAX_SUBSCRIPTIONS && !record.subscriptions.contains(uri) {
+                let Some(uri) = canonical else {
+                    return Err(resources::not_found(v, given));
+                };
+                if record.subscriptions.len() >= MAX_SUBSCRIPTIONS && !record.subscriptions.contains(&uri) {
                     return Err(RpcError::invalid_params(format!(
                         "Too many subscriptions: at most {MAX_SUBSCRIPTIONS} per session"
                     )));
                 }
-                record.subscriptions.insert(uri.to_owned());
+                record.subscriptions.insert(uri);
             } else {
-                record.subscriptions.remove(uri);
+                record.subscriptions.remove(canonical.as_deref().unwrap_or(given));
             }
             Ok(Some(Outcome::UpdateSession { record, body: Some(reply(call, json!({}))) }))
         }
@@ -304,9 +307,22 @@ fn with_cursor(mut result: Value, next: Option<String>) -> Value {
     result
 }
 
-/// The key of one of our object URIs, if it names a valid key.
+/// The key (in NFC) of one of our object URIs, if it names a valid key.
 pub(super) fn object_key(ctx: &Ctx, uri: &str) -> Option<String> {
-    resources::key_from_uri(uri).filter(|k| tool_args::validate_key(k, ctx.key_prefix_len).is_ok())
+    resources::key_from_uri(uri)
+        .map(|k| tool_args::canonical(k, ctx.nfc))
+        .filter(|k| tool_args::validate_key(k, ctx.key_prefix_len).is_ok())
+}
+
+/// The one spelling of a resource URI the server keeps: our object URIs in NFC and encoded the way
+/// notifications name them, so every spelling of a key is notified; other URIs (the conformance
+/// fixtures') as given. `None` when the URI is neither.
+pub(super) fn canonical_uri(ctx: &Ctx, uri: &str) -> Option<String> {
+    match object_key(ctx, uri) {
+        Some(key) => Some(resources::uri_for_key(&key)),
+        None if ctx.fixtures() && conformance::is_resource(uri) => Some(uri.to_owned()),
+        None => None,
+    }
 }
 
 fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) -> Result<Option<Outcome>, RpcError> {
@@ -320,7 +336,7 @@ fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>
         if !tool.allowed_for(ctx.role) {
             return ok(call, tools::read_only_refusal(tool));
         }
-        return match tool_args::parse(tool, args, ctx.key_prefix_len) {
+        return match tool_args::parse(tool, args, ctx.key_prefix_len, ctx.nfc) {
             Ok(request) => Ok(Some(Outcome::CallTool { call: call.clone(), request })),
             Err(message) => ok(call, tools::error_result(message)),
         };

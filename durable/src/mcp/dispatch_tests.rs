@@ -12,13 +12,19 @@ fn session(version: Version) -> SessionRecord {
         client_info: json!({"name": "t"}),
         client_capabilities: json!({"sampling": {}, "elicitation": {}}),
     };
-    let mut s = SessionRecord::create(init, &[1u8; 32], "user-a", 0);
+    let mut s = SessionRecord::create(init, &[1u8; 32], crate::mcp::session::Owner { user_key: "user-a", grant_id: "g" }, 0);
     s.initialized = true;
     s
 }
 
+/// NFC as the runtime's `String.prototype.normalize("NFC")` does it.
+fn nfc(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
+}
+
 fn ctx(s: Option<&SessionRecord>) -> Ctx<'_> {
-    Ctx { header_version: Version::V2025_11_25, session: s, role: Role::Writer, conformance: false, key_prefix_len: 20 }
+    Ctx { header_version: Version::V2025_11_25, session: s, role: Role::Writer, conformance: false, key_prefix_len: 20, nfc }
 }
 
 fn run(c: &Ctx, body: Value) -> Outcome {
@@ -230,6 +236,7 @@ fn modern_ctx() -> Ctx<'static> {
         role: Role::Writer,
         conformance: false,
         key_prefix_len: 20,
+        nfc,
     }
 }
 
@@ -322,4 +329,37 @@ fn conformance_progress_tool_streams_three_increasing_notifications() {
         .collect();
     assert_eq!(progress, [0, 50, 100]);
     assert!(matches!(script.finish, Finish::Result(_)));
+}
+
+#[test]
+fn unicode_equivalent_spellings_of_a_key_are_one_object() {
+    let s = session(Version::V2025_11_25);
+    let c = ctx(Some(&s));
+    // café with U+00E9, and with e + U+0301: R2 stores both as the first.
+    let (nfc_key, nfd_key) = ("caf\u{e9}", "cafe\u{301}");
+    match run(&c, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_object","arguments":{"key": nfd_key}}})) {
+        Outcome::CallTool { request: ToolRequest::GetObject(g), .. } => assert_eq!(g.key, nfc_key),
+        other => panic!("{other:?}"),
+    }
+    for tool in ["move_object", "copy_object"] {
+        let (status, body) = reply_body(run(&c, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name": tool,
+            "arguments":{"source_key": nfc_key, "destination_key": nfd_key}}})));
+        assert_eq!(status, 200);
+        assert_eq!(body["result"]["isError"], true, "{tool}: {body}");
+        assert!(body["result"]["content"][0]["text"].as_str().unwrap_or("").contains("same object"), "{body}");
+    }
+}
+
+#[test]
+fn subscriptions_keep_one_canonical_uri_for_every_spelling_of_a_key() {
+    let s = session(Version::V2025_11_25);
+    let c = ctx(Some(&s));
+    let subscribe = |uri: &str| match run(&c, json!({"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri": uri}})) {
+        Outcome::UpdateSession { record, .. } => record.subscriptions,
+        other => panic!("{other:?}"),
+    };
+    let nfd = subscribe("r2://objects/cafe%CC%81");
+    let nfc = subscribe("r2://objects/caf%C3%A9");
+    assert_eq!(nfd, nfc);
+    assert_eq!(nfd.into_iter().collect::<Vec<_>>(), vec![crate::mcp::resources::uri_for_key("caf\u{e9}")]);
 }

@@ -3,8 +3,10 @@
 //! Lifecycle (2025-11-25 basic/lifecycle, transports §Session Management):
 //! `initialize` → record created (`initialized = false`) and its id returned in `Mcp-Session-Id`
 //! → `notifications/initialized` sets `initialized` → operation → DELETE or idle expiry removes
-//! it, after which the id answers 404. A record belongs to the user who created it: any other
-//! user presenting its id gets the same 404 as for an unknown id.
+//! it, after which the id answers 404. A record belongs to the user who created it and to the
+//! OAuth grant whose token created it: any other user, or the same user through another grant (a
+//! new login, another client), presenting its id gets the same 404 as for an unknown id, and a
+//! grant that ends (revoked, expired) takes its sessions with it.
 //!
 //! Requests before `notifications/initialized`: over HTTP that notification is its own POST and
 //! may race the client's next request, and the rule is a SHOULD, so every request is served once
@@ -79,6 +81,9 @@ pub struct SessionRecord {
     pub id: String,
     /// The stable user key of the token that created it; never taken from the client.
     pub user_key: String,
+    /// The OAuth grant of the token that created it (sessions end with their grant).
+    #[serde(default)]
+    pub grant_id: String,
     pub version: Version,
     pub client_info: Value,
     pub client_capabilities: Value,
@@ -89,6 +94,13 @@ pub struct SessionRecord {
     /// Resource URIs this session subscribed to (`resources/subscribe`).
     #[serde(default)]
     pub subscriptions: BTreeSet<String>,
+}
+
+/// Who a session belongs to: the user and the grant of the token that created it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner<'a> {
+    pub user_key: &'a str,
+    pub grant_id: &'a str,
 }
 
 /// Session timing policy.
@@ -121,10 +133,11 @@ pub fn not_found() -> Rejection {
 }
 
 impl SessionRecord {
-    pub fn create(init: SessionInit, random: &[u8; SESSION_ID_RANDOM_BYTES], user_key: &str, now_ms: u64) -> Self {
+    pub fn create(init: SessionInit, random: &[u8; SESSION_ID_RANDOM_BYTES], owner: Owner<'_>, now_ms: u64) -> Self {
         SessionRecord {
             id: new_session_id(random),
-            user_key: user_key.to_owned(),
+            user_key: owner.user_key.to_owned(),
+            grant_id: owner.grant_id.to_owned(),
             version: init.version,
             client_info: init.client_info,
             client_capabilities: init.client_capabilities,
@@ -140,16 +153,17 @@ impl SessionRecord {
         now_ms.saturating_sub(self.last_seen_ms) > policy.idle_ttl_ms
     }
 
-    /// Gate for every request naming this session: another user's record or an expired one is
-    /// 404, exactly like a missing one. The caller passes `None` when nothing was stored.
+    /// Gate for every request naming this session: another user's or another grant's record, or
+    /// an expired one, is 404, exactly like a missing one. The caller passes `None` when nothing
+    /// was stored.
     pub fn check_access(
         record: Option<&SessionRecord>,
-        user_key: &str,
+        owner: Owner<'_>,
         now_ms: u64,
         policy: SessionPolicy,
     ) -> Result<(), Rejection> {
         match record {
-            Some(r) if r.user_key == user_key && !r.is_expired(now_ms, policy) => Ok(()),
+            Some(r) if r.user_key == owner.user_key && r.grant_id == owner.grant_id && !r.is_expired(now_ms, policy) => Ok(()),
             _ => Err(not_found()),
         }
     }
@@ -183,8 +197,10 @@ mod tests {
             client_info: json!({"name":"c"}),
             client_capabilities: json!({"sampling":{}}),
         };
-        SessionRecord::create(init, &[7u8; 32], "user-a", 1_000)
+        SessionRecord::create(init, &[7u8; 32], A, 1_000)
     }
+
+    const A: Owner<'static> = Owner { user_key: "user-a", grant_id: "grant-1" };
 
     #[test]
     fn session_id_is_visible_ascii_with_256_bits() {
@@ -207,9 +223,25 @@ mod tests {
     fn another_users_session_id_is_404_like_unknown() {
         let r = rec();
         let p = SessionPolicy::default();
-        assert!(SessionRecord::check_access(Some(&r), "user-a", 2_000, p).is_ok());
-        assert_eq!(SessionRecord::check_access(Some(&r), "user-b", 2_000, p).unwrap_err(), not_found());
-        assert_eq!(SessionRecord::check_access(None, "user-a", 2_000, p).unwrap_err().status, 404);
+        assert!(SessionRecord::check_access(Some(&r), A, 2_000, p).is_ok());
+        let b = Owner { user_key: "user-b", grant_id: "grant-1" };
+        assert_eq!(SessionRecord::check_access(Some(&r), b, 2_000, p).unwrap_err(), not_found());
+        assert_eq!(SessionRecord::check_access(None, A, 2_000, p).unwrap_err().status, 404);
+    }
+
+    #[test]
+    fn the_same_users_other_grant_gets_404_like_unknown() {
+        let r = rec();
+        let other_login = Owner { user_key: "user-a", grant_id: "grant-2" };
+        assert_eq!(SessionRecord::check_access(Some(&r), other_login, 2_000, SessionPolicy::default()).unwrap_err(), not_found());
+    }
+
+    #[test]
+    fn sessions_stored_before_grant_binding_belong_to_no_grant() {
+        let mut v = serde_json::to_value(rec()).unwrap();
+        v.as_object_mut().unwrap().remove("grant_id");
+        let old: SessionRecord = serde_json::from_value(v).unwrap();
+        assert!(SessionRecord::check_access(Some(&old), A, 2_000, SessionPolicy::default()).is_err());
     }
 
     #[test]

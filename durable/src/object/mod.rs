@@ -11,6 +11,7 @@
 //! | `POST /oauth/dev-token` | DEV_MODE only: a grant and access token for a test user, no login |
 //! | `* /mcp` | bearer check ([`grants::authenticate`]), then the MCP host |
 //! | `/_dev/hits` | DEV_MODE diagnostics counter |
+//! | `/_dev/alarm` | DEV_MODE: when the cleanup alarm is due |
 //! | `/_dev/panic`, `/_dev/crash-next-write` | DEV_MODE faults: a panic now, or in the next write between R2 and its audit row |
 
 pub mod db;
@@ -62,6 +63,13 @@ pub struct McpCaller {
     pub identity: UserIdentity,
 }
 
+impl McpCaller {
+    /// The user and grant a session opened by this caller belongs to.
+    pub fn owner(&self) -> crate::mcp::session::Owner<'_> {
+        crate::mcp::session::Owner { user_key: &self.user_key, grant_id: &self.grant_id }
+    }
+}
+
 /// The per-user object. The deployable crate wraps it in the exported `#[durable_object]` class.
 pub struct UserObject {
     state: State,
@@ -72,8 +80,9 @@ pub struct UserObject {
     /// whenever a grant may have been revoked (any `/oauth/token` or `/oauth/revoke` call).
     /// (`AssertUnwindSafe`: a panic mid-request leaves at worst a stale entry for a live token.)
     verified: AssertUnwindSafe<RefCell<VerifiedCache>>,
-    /// Whether the cleanup alarm is known to be scheduled (spares a storage call per request).
-    alarm_set: AssertUnwindSafe<Cell<bool>>,
+    /// When the cleanup alarm is known to be scheduled (Unix ms), so most requests spare the
+    /// storage call; `None` until known.
+    alarm_at: AssertUnwindSafe<Cell<Option<i64>>>,
 }
 
 /// Most verified tokens remembered at once (the cache is emptied when full).
@@ -93,7 +102,7 @@ impl UserObject {
             sql,
             mcp,
             verified: AssertUnwindSafe(RefCell::default()),
-            alarm_set: AssertUnwindSafe(Cell::new(false)),
+            alarm_at: AssertUnwindSafe(Cell::new(None)),
         }
     }
 
@@ -105,18 +114,28 @@ impl UserObject {
             (Method::Post, "/oauth/grant") => grants::open_grant(&self.sql, body(&mut req).await?)?,
             (Method::Post, "/oauth/token") => {
                 self.verified.borrow_mut().clear();
-                let reply = grants::token(&self.sql, body(&mut req).await?).await?;
+                let mut ended = Vec::new();
+                let reply = grants::token(&self.sql, body(&mut req).await?, &mut ended).await;
                 // A replayed code or refresh token revokes its grant, possibly after an await.
                 self.verified.borrow_mut().clear();
-                reply
+                self.end_grants(&ended)?;
+                reply?
             }
             (Method::Post, "/oauth/revoke") => {
                 self.verified.borrow_mut().clear();
-                grants::revoke_token(&self.sql, body(&mut req).await?)?
+                let mut ended = Vec::new();
+                let reply = grants::revoke_token(&self.sql, body(&mut req).await?, &mut ended);
+                self.end_grants(&ended)?;
+                reply?
             }
             (Method::Post, "/oauth/dev-token") => grants::dev_token(&self.sql, body(&mut req).await?)?,
             (Method::Post, "/_dev/hits") => return counter_response(self.bump("hits")?),
             (Method::Get, "/_dev/hits") => return counter_response(self.read("hits")?),
+            // DEV_MODE only: when the cleanup alarm is due (Unix ms), or null.
+            (Method::Get, "/_dev/alarm") => {
+                let at = self.state.storage().get_alarm().await?;
+                return Response::from_json(&serde_json::json!({ "scheduled_at": at }));
+            }
             // DEV_MODE only (the Worker forwards `/_dev/` routes on loopback with DEV_MODE=1): proves
             // that a panic costs one request and this object's memory, never its storage or others.
             (Method::Post, "/_dev/panic") => panic!("deliberate panic (DEV_MODE containment test)"),
@@ -127,21 +146,50 @@ impl UserObject {
             }
             _ => return Response::error("not found", 404),
         };
-        self.ensure_alarm().await;
+        // A grant was opened or refreshed: the alarm must come no later than its expiry (it then
+        // ends the grant's sessions and streams).
+        if let Some(due) = self.next_due()? {
+            self.alarm_by(due).await;
+        }
         Ok(Response::from_json(&reply.body)?.with_status(reply.status))
     }
 
-    /// Periodic cleanup: expired grants and tokens, idle MCP sessions and their event logs.
-    pub async fn alarm(&self) -> Result<Response> {
-        let swept = grants::sweep(&self.sql)?;
-        self.verified.borrow_mut().clear();
-        let more = self.mcp.alarm().await?;
-        if more || self.has_live_state()? {
-            self.state.storage().set_alarm(ALARM_EVERY_MS).await?;
-        } else {
-            self.alarm_set.set(false);
+    /// Ends every session, stream and running request of grants that ended.
+    fn end_grants(&self, ended: &[String]) -> Result<()> {
+        for g in ended {
+            self.mcp.end_grant(g)?;
         }
-        Response::ok(format!("swept {swept}"))
+        Ok(())
+    }
+
+    /// Cleanup, run when something is due: expired grants (their sessions, streams and running
+    /// requests end with them), tokens and login states, idle MCP sessions, old events and audit
+    /// rows. Then the alarm is set for the next thing due, or not at all: an object with nothing
+    /// to expire is never woken.
+    pub async fn alarm(&self) -> Result<Response> {
+        self.alarm_at.set(None);
+        let expired = grants::sweep(&self.sql)?;
+        self.verified.borrow_mut().clear();
+        self.end_grants(&expired)?;
+        // Streams of grants that are gone (revoked elsewhere, or deleted) end too.
+        for g in self.mcp.streaming_grants() {
+            if !grants::is_live(&self.sql, &g)? {
+                self.mcp.end_grant(&g)?;
+            }
+        }
+        let more = self.mcp.alarm().await?;
+        let due = if more { Some(db::now_ms() as i64 + ALARM_AGAIN_MS) } else { self.next_due()? };
+        match due {
+            Some(at) => self.alarm_by(at).await,
+            None => self.alarm_at.set(Some(i64::MAX)),
+        }
+        Response::ok(format!("ended {} grants", expired.len()))
+    }
+
+    /// When cleanup next has work (Unix ms): a grant expiring, a session going idle, an event or
+    /// an audit row ageing out, a login state to forget. `None`: nothing will ever be due.
+    fn next_due(&self) -> Result<Option<i64>> {
+        Ok([grants::next_due(&self.sql)?, self.mcp.next_due()?].into_iter().flatten().min())
     }
 
     async fn mcp_request(&self, req: Request) -> Result<Response> {
@@ -151,11 +199,13 @@ impl UserObject {
             };
             let caller = McpCaller {
                 user_key: crate::grants::wire::user_key(&identity.iss, &identity.sub),
-                grant_id: "cloudflare-access".into(),
+                grant_id: grants::ACCESS_MODE_GRANT.into(),
                 client_id: "cloudflare-access".into(),
                 scope: vec!["mcp".into()],
                 identity,
             };
+            // The same retention as in OAuth mode: sessions, events and the audit trail expire.
+            self.ensure_alarm().await;
             return self.mcp.serve(req, caller).await;
         }
         let bearer = req.headers().get(BEARER_HEADER)?.unwrap_or_default();
@@ -196,23 +246,35 @@ impl UserObject {
         }
     }
 
-    /// Schedules the cleanup alarm if none is pending.
+    /// Makes sure cleanup runs within [`ALARM_FIRST_MS`] of an MCP request (which may have
+    /// created a session, an event or an audit row). Costs nothing while an alarm at least that
+    /// soon is known to be pending; the alarm then finds exactly what is due.
     async fn ensure_alarm(&self) {
-        if self.alarm_set.get() {
+        self.alarm_by(db::now_ms() as i64 + ALARM_FIRST_MS).await;
+    }
+
+    /// Schedules the alarm for `at` (Unix ms) unless one is already pending no later than that.
+    async fn alarm_by(&self, at: i64) {
+        if self.alarm_at.get().is_some_and(|known| known <= at) {
             return;
         }
-        self.alarm_set.set(true);
         let storage = self.state.storage();
-        if let Ok(None) = storage.get_alarm().await {
-            if let Err(e) = storage.set_alarm(ALARM_EVERY_MS).await {
-                self.alarm_set.set(false);
+        match storage.get_alarm().await {
+            Ok(Some(pending)) if pending as i64 <= at => {
+                self.alarm_at.set(Some(pending as i64));
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => worker::console_warn!("could not read the cleanup alarm: {e}"),
+        }
+        let offset = (at - db::now_ms() as i64).max(0);
+        match storage.set_alarm(offset).await {
+            Ok(()) => self.alarm_at.set(Some(at)),
+            Err(e) => {
+                self.alarm_at.set(None);
                 worker::console_warn!("could not schedule the cleanup alarm: {e}");
             }
         }
-    }
-
-    fn has_live_state(&self) -> Result<bool> {
-        Ok(db::one(&self.sql, "SELECT 1 FROM grants LIMIT 1", vec![])?.is_some())
     }
 
     fn bump(&self, name: &str) -> Result<i64> {
@@ -231,8 +293,17 @@ impl UserObject {
     }
 }
 
-/// How often the cleanup alarm runs while the object holds state (milliseconds from now).
-const ALARM_EVERY_MS: i64 = 15 * 60 * 1000;
+/// Unicode NFC by the runtime's `String.prototype.normalize` (no normalization tables in the wasm).
+pub fn nfc(s: &str) -> String {
+    worker::js_sys::JsString::from(s).normalize("NFC").into()
+}
+
+/// The first cleanup after MCP activity comes this long after it (nothing an MCP request creates
+/// is due sooner: sessions idle for at least a minute, events live an hour); the alarm then sets
+/// itself for exactly what is due next.
+const ALARM_FIRST_MS: i64 = 15 * 60 * 1000;
+/// A cleanup that stopped at its batch limit comes back this soon.
+const ALARM_AGAIN_MS: i64 = 1000;
 
 async fn body<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
     let bytes = req.bytes().await?;

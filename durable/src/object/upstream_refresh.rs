@@ -1,22 +1,37 @@
-//! Refreshing the upstream (Access for SaaS) session when a client refreshes its grant (wasm32
-//! only): the Access session bounds the MCP grant, so an upstream `invalid_grant` ends ours.
+//! Checking the upstream (Access for SaaS) session when a client refreshes its grant (wasm32
+//! only): the upstream refresh token is used at the provider's token endpoint, and the identity is
+//! read again at its userinfo endpoint with the fresh access token. The Access session bounds the
+//! MCP grant: an upstream `invalid_grant` (or a userinfo answer for another subject) ends ours, and
+//! changed groups reach the grant at once. Every call has a timeout.
 
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use std::time::Duration;
 
-use crate::grants::wire::UpstreamClient;
+use futures::future::{select, Either};
+use worker::{Delay, Fetch, Headers, Method, Request, RequestInit, Response};
+
+use crate::grants::claims::{self, ClaimsError};
+use crate::grants::wire::{UpstreamClient, UserIdentity};
 use crate::url_parts::{encode, serialize as form_encode};
 
-/// What the upstream token endpoint said.
+/// An upstream call that takes longer than this counts as the upstream being unavailable.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest upstream answer read.
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// What the upstream said.
 pub enum UpstreamRefresh {
-    /// Still valid; `refresh_token` is the rotated upstream token when it sent one.
-    Refreshed { refresh_token: Option<String> },
-    /// `invalid_grant`: the upstream session has ended.
+    /// The session is still valid. `refresh_token`: the rotated upstream token when it sent one
+    /// (it must be kept even if the rest failed); `identity`: the identity as userinfo reports it
+    /// now (`None` when the provider has no userinfo endpoint or it could not be read).
+    Refreshed { refresh_token: Option<String>, identity: Option<UserIdentity> },
+    /// `invalid_grant`, or userinfo names another subject: the upstream session has ended.
     Ended,
-    /// Unreachable or answered something unexpected; the grant is kept.
+    /// Unreachable, too slow, or answered something unexpected.
     Unavailable(String),
 }
 
-pub async fn refresh(client: &UpstreamClient, refresh_token: &str) -> UpstreamRefresh {
+/// Refreshes the upstream session of `identity` with `refresh_token`.
+pub async fn refresh(client: &UpstreamClient, refresh_token: &str, identity: &UserIdentity) -> UpstreamRefresh {
     let headers = Headers::new();
     let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
     let _ = headers.set("Accept", "application/json");
@@ -29,28 +44,69 @@ pub async fn refresh(client: &UpstreamClient, refresh_token: &str) -> UpstreamRe
         use base64::Engine as _;
         let _ = headers.set("Authorization", &format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(basic)));
     }
-    let body = form_encode(&pairs);
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
-    let req = match Request::new_with_init(&client.token_url, &init) {
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(form_encode(&pairs).into()));
+    let (status, body) = match send(&client.token_url, &init).await {
         Ok(r) => r,
-        Err(e) => return UpstreamRefresh::Unavailable(e.to_string()),
+        Err(e) => return UpstreamRefresh::Unavailable(e),
     };
-    let mut resp = match Fetch::Request(req).send().await {
-        Ok(r) => r,
-        Err(e) => return UpstreamRefresh::Unavailable(e.to_string()),
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return UpstreamRefresh::Unavailable(format!("the upstream token endpoint answered {status} without JSON"));
     };
-    let status = resp.status_code();
-    let json: serde_json::Value = match resp.json().await {
-        Ok(v) => v,
-        Err(_) => return UpstreamRefresh::Unavailable(format!("upstream token endpoint answered {status} without JSON")),
-    };
-    if (200..300).contains(&status) {
-        let rt = json.get("refresh_token").and_then(|v| v.as_str()).map(str::to_owned);
-        return UpstreamRefresh::Refreshed { refresh_token: rt };
+    if !(200..300).contains(&status) {
+        return match json.get("error").and_then(|v| v.as_str()) {
+            Some("invalid_grant") => UpstreamRefresh::Ended,
+            other => UpstreamRefresh::Unavailable(format!("the upstream token endpoint answered {status} {other:?}")),
+        };
     }
-    match json.get("error").and_then(|v| v.as_str()) {
-        Some("invalid_grant") => UpstreamRefresh::Ended,
-        other => UpstreamRefresh::Unavailable(format!("upstream token endpoint answered {status} {other:?}")),
+    let refresh_token = json.get("refresh_token").and_then(|v| v.as_str()).map(str::to_owned);
+    let access_token = json.get("access_token").and_then(|v| v.as_str());
+    let identity = match (&client.userinfo_url, access_token) {
+        (Some(url), Some(at)) => match userinfo(url, at, identity).await {
+            Ok(id) => Some(id),
+            Err(ClaimsError::OtherSubject) => return UpstreamRefresh::Ended,
+            Err(ClaimsError::NotAnObject) => None,
+        },
+        _ => None,
+    };
+    UpstreamRefresh::Refreshed { refresh_token, identity }
+}
+
+/// The identity at the userinfo endpoint (OIDC Core §5.3); `NotAnObject` for any failure to
+/// read it, `OtherSubject` when it names someone else.
+async fn userinfo(url: &str, access_token: &str, old: &UserIdentity) -> Result<UserIdentity, ClaimsError> {
+    let headers = Headers::new();
+    let _ = headers.set("Accept", "application/json");
+    let _ = headers.set("Authorization", &format!("Bearer {access_token}"));
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    match send(url, &init).await {
+        Ok((200, body)) => claims::refreshed(old, &body),
+        Ok((status, _)) => {
+            worker::console_warn!("upstream userinfo answered {status}; the groups stay as they were");
+            Err(ClaimsError::NotAnObject)
+        }
+        Err(e) => {
+            worker::console_warn!("upstream userinfo unavailable ({e}); the groups stay as they were");
+            Err(ClaimsError::NotAnObject)
+        }
+    }
+}
+
+/// One upstream call with [`TIMEOUT`], its body read up to [`MAX_ANSWER`].
+async fn send(url: &str, init: &RequestInit) -> Result<(u16, Vec<u8>), String> {
+    let req = Request::new_with_init(url, init).map_err(|e| e.to_string())?;
+    let call = async {
+        let mut resp: Response = Fetch::Request(req).send().await.map_err(|e| e.to_string())?;
+        let status = resp.status_code();
+        let body = resp.bytes().await.map_err(|e| e.to_string())?;
+        if body.len() > MAX_ANSWER {
+            return Err(format!("the answer is larger than {MAX_ANSWER} bytes"));
+        }
+        Ok((status, body))
+    };
+    match select(Box::pin(call), Delay::from(TIMEOUT)).await {
+        Either::Left((r, _)) => r,
+        Either::Right(_) => Err(format!("no answer within {} s", TIMEOUT.as_secs())),
     }
 }

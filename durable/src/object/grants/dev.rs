@@ -16,8 +16,9 @@ use crate::object::db::{now_secs, random_array};
 pub fn dev_token(sql: &SqlStorage, call: DevToken) -> worker::Result<OAuthReply> {
     let now = now_secs();
     let user_key = wire::user_key(&call.identity.iss, &call.identity.sub);
-    let grant_id = token::new_grant_id(&random_array());
-    let (Some(code), Some(m)) = (token::mint(&user_key, &grant_id, &random_array()), mint(&user_key, &grant_id)) else {
+    let grant_id = call.routing.grant_id.clone();
+    let routing = token::Routing { user_key: &user_key, grant_id: &grant_id, tag: &call.routing.tag };
+    let (Some(code), Some(m)) = (token::mint(routing, &random_array()), mint(routing)) else {
         return Ok(server_error("could not mint tokens"));
     };
     let key: GrantKey = random_array();
@@ -26,7 +27,7 @@ pub fn dev_token(sql: &SqlStorage, call: DevToken) -> worker::Result<OAuthReply>
         return Ok(server_error("could not seal the grant"));
     };
     let (verifier, challenge) = ("dev".repeat(15), String::new());
-    let ttls: rules::Ttls = call.lifetimes.into();
+    let ttls = call.lifetimes;
     let mut record = rules::open_grant(
         rules::NewGrant {
             grant_id,
@@ -36,6 +37,7 @@ pub fn dev_token(sql: &SqlStorage, call: DevToken) -> worker::Result<OAuthReply>
             redirect_uri: String::new(),
             redirect_uri_explicit: false,
             code_challenge: challenge,
+            upstream_bound: false,
         },
         token::hash(&code),
         now,

@@ -11,7 +11,7 @@ use worker::{SqlStorage, SqlStorageValue as V};
 
 use super::db::{self, now_secs, random_array};
 use super::upstream_refresh::{self, UpstreamRefresh};
-use crate::grants::rules::{self, AccessTokenRecord, GrantError, GrantRecord, NewTokens, RefreshOutcome};
+use crate::grants::rules::{self, AccessTokenRecord, GrantError, GrantRecord, NewTokens, RefreshOutcome, UpstreamStep};
 use crate::grants::sealed::{self, GrantKey};
 use crate::grants::token;
 use crate::grants::wire::{self, GrantOpened, GrantProps, OpenGrant, RevokeCall, TokenCall, TokenGrant};
@@ -19,7 +19,7 @@ use crate::grants::wire::{self, GrantOpened, GrantProps, OpenGrant, RevokeCall, 
 mod dev;
 mod sweep;
 pub use dev::dev_token;
-pub use sweep::sweep;
+pub use sweep::{next_due, sweep};
 
 /// An OAuth-shaped answer for the front Worker to pass on: HTTP status and JSON body.
 pub struct OAuthReply {
@@ -67,8 +67,8 @@ fn load(sql: &SqlStorage, grant_id: &str) -> worker::Result<Option<Row>> {
 fn save(sql: &SqlStorage, row: &Row) -> worker::Result<()> {
     let record = serde_json::to_string(&row.record).map_err(|e| worker::Error::RustError(e.to_string()))?;
     sql.exec(
-        "INSERT OR REPLACE INTO grants (grant_id, record, props, code_wrap, refresh_wrap, previous_refresh_wrap, expires_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO grants (grant_id, record, props, code_wrap, refresh_wrap, previous_refresh_wrap, expires_at, \
+         live_until, ended) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
             row.record.grant_id.as_str().into(),
             record.into(),
@@ -77,14 +77,20 @@ fn save(sql: &SqlStorage, row: &Row) -> worker::Result<()> {
             row.refresh_wrap.clone().into(),
             row.previous_refresh_wrap.clone().into(),
             row.record.expires_at.into(),
+            row.record.live_until.into(),
+            i64::from(row.record.revoked).into(),
         ],
     )?;
     Ok(())
 }
 
+/// The grants a call ended (revoked): the object then ends their sessions and streams.
+pub type Ended = Vec<String>;
+
 /// Marks the grant revoked and deletes its live access tokens (a replayed code, a reused refresh
-/// token, an ended upstream session, or an RFC 7009 revocation).
-fn revoke(sql: &SqlStorage, mut row: Row) -> worker::Result<()> {
+/// token, an ended upstream session, or an RFC 7009 revocation), noting it in `ended`.
+fn revoke(sql: &SqlStorage, mut row: Row, ended: &mut Ended) -> worker::Result<()> {
+    ended.push(row.record.grant_id.clone());
     row.record = rules::revoke(&row.record);
     row.code_wrap = None;
     row.refresh_wrap = None;
@@ -120,10 +126,14 @@ pub fn open_grant(sql: &SqlStorage, call: OpenGrant) -> worker::Result<OAuthRepl
     )?;
 
     let user_key = wire::user_key(&call.props.identity.iss, &call.props.identity.sub);
-    let grant_id = token::new_grant_id(&random_array());
-    let Some(code) = token::mint(&user_key, &grant_id, &random_array()) else {
+    let grant_id = call.routing.grant_id.clone();
+    let routing = token::Routing { user_key: &user_key, grant_id: &grant_id, tag: &call.routing.tag };
+    let Some(code) = token::mint(routing, &random_array()) else {
         return Ok(server_error("could not mint a code"));
     };
+    if load(sql, &grant_id)?.is_some() {
+        return Ok(server_error("the grant id is already in use"));
+    }
     let key: GrantKey = random_array();
     let Some(props) = seal_props(&key, &grant_id, &call.props) else {
         return Ok(server_error("could not seal the grant"));
@@ -137,10 +147,11 @@ pub fn open_grant(sql: &SqlStorage, call: OpenGrant) -> worker::Result<OAuthRepl
             redirect_uri: call.redirect_uri,
             redirect_uri_explicit: call.redirect_uri_explicit,
             code_challenge: call.code_challenge,
+            upstream_bound: call.props.upstream_refresh_token.is_some(),
         },
         token::hash(&code),
         now,
-        &call.lifetimes.into(),
+        &call.lifetimes,
     );
     let row = Row {
         code_wrap: Some(sealed::wrap(&key, &code)),
@@ -160,11 +171,14 @@ struct Minted {
     refresh: String,
 }
 
-fn mint(user_key: &str, grant_id: &str) -> Option<Minted> {
-    Some(Minted {
-        access: token::mint(user_key, grant_id, &random_array())?,
-        refresh: token::mint(user_key, grant_id, &random_array())?,
-    })
+fn mint(routing: token::Routing<'_>) -> Option<Minted> {
+    Some(Minted { access: token::mint(routing, &random_array())?, refresh: token::mint(routing, &random_array())? })
+}
+
+/// Where the tokens minted for a presented token route: its user and grant, with the tag the
+/// Worker made under its current key.
+fn routing_of<'a>(parts: &token::TokenParts<'a>, call: &'a TokenCall) -> token::Routing<'a> {
+    token::Routing { user_key: parts.user_key, grant_id: parts.grant_id, tag: &call.tag }
 }
 
 fn token_body(m: &Minted, issue: &rules::Issue) -> Value {
@@ -202,12 +216,12 @@ fn write_issue(sql: &SqlStorage, row: &Row, issue: &rules::Issue, key: &GrantKey
 }
 
 /// `POST /oauth/token`.
-pub async fn token(sql: &SqlStorage, call: TokenCall) -> worker::Result<OAuthReply> {
+pub async fn token(sql: &SqlStorage, call: TokenCall, ended: &mut Ended) -> worker::Result<OAuthReply> {
     match call.grant {
         TokenGrant::AuthorizationCode { ref code, ref redirect_uri, ref code_verifier, ref resource } => {
             let Some(parts) = token::parse(code) else { return Ok(error(GrantError::CodeMismatch)) };
             let Some(mut row) = load(sql, parts.grant_id)? else { return Ok(error(GrantError::CodeMismatch)) };
-            let Some(m) = mint(parts.user_key, parts.grant_id) else { return Ok(server_error("could not mint tokens")) };
+            let Some(m) = mint(routing_of(&parts, &call)) else { return Ok(server_error("could not mint tokens")) };
             let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: Some(token::hash(&m.refresh)) };
             let req = rules::CodeRedemption {
                 code_hash: &token::hash(code),
@@ -216,11 +230,11 @@ pub async fn token(sql: &SqlStorage, call: TokenCall) -> worker::Result<OAuthRep
                 code_verifier,
                 resource: resource.as_deref(),
             };
-            let issue = match rules::redeem_code(&row.record, &req, new, now_secs(), &call.lifetimes.into()) {
+            let issue = match rules::redeem_code(&row.record, &req, new, now_secs(), &call.lifetimes) {
                 Ok(issue) => issue,
                 Err(e) => {
                     if e.revokes_grant() {
-                        revoke(sql, row)?;
+                        revoke(sql, row, ended)?;
                     }
                     return Ok(error(e));
                 }
@@ -238,7 +252,7 @@ pub async fn token(sql: &SqlStorage, call: TokenCall) -> worker::Result<OAuthRep
             Ok(OAuthReply { status: 200, body: token_body(&m, &issue) })
         }
         TokenGrant::RefreshToken { ref refresh_token, ref scope, ref resource } => {
-            refresh(sql, &call, refresh_token, scope.as_deref(), resource.as_deref()).await
+            refresh(sql, &call, refresh_token, scope.as_deref(), resource.as_deref(), ended).await
         }
     }
 }
@@ -249,6 +263,7 @@ async fn refresh(
     refresh_token: &str,
     scope: Option<&[String]>,
     resource: Option<&str>,
+    ended: &mut Ended,
 ) -> worker::Result<OAuthReply> {
     let Some(parts) = token::parse(refresh_token) else { return Ok(error(GrantError::RefreshUnknown)) };
     let Some(row) = load(sql, parts.grant_id)? else { return Ok(error(GrantError::RefreshUnknown)) };
@@ -259,15 +274,15 @@ async fn refresh(
         vec![presented.as_str().into(), parts.grant_id.into()],
     )?
     .is_some();
-    let Some(m) = mint(parts.user_key, parts.grant_id) else { return Ok(server_error("could not mint tokens")) };
+    let Some(m) = mint(routing_of(&parts, call)) else { return Ok(server_error("could not mint tokens")) };
     let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: Some(token::hash(&m.refresh)) };
     let req = rules::RefreshRequest { refresh_hash: &presented, known_retired, client_id: &call.client_id, scope, resource };
     let was_current = row.record.refresh_hash.as_deref() == Some(presented.as_str());
-    let issue = match rules::use_refresh(&row.record, &req, new, now_secs(), &call.lifetimes.into()) {
+    let issue = match rules::use_refresh(&row.record, &req, new, now_secs(), &call.lifetimes) {
         RefreshOutcome::Issue(issue) => issue,
         RefreshOutcome::Refuse(e) => return Ok(error(e)),
         RefreshOutcome::RevokeGrant(e) => {
-            revoke(sql, row)?;
+            revoke(sql, row, ended)?;
             return Ok(error(e));
         }
     };
@@ -277,20 +292,34 @@ async fn refresh(
     };
     let Some(mut props) = open_props(&key, &row) else { return Ok(error(GrantError::RefreshUnknown)) };
 
-    // The Access session bounds the MCP grant: refresh upstream first when we hold its token.
+    // The Access session bounds the MCP grant: ask the upstream when the last check is older than
+    // `upstream_recheck` (and only grants whose login brought an upstream refresh token can).
+    let lt = call.lifetimes;
+    let now = now_secs();
+    let mut checked = false;
     let mut props_changed = false;
-    if let (Some(upstream), Some(rt)) = (&call.upstream, props.upstream_refresh_token.clone()) {
-        match upstream_refresh::refresh(upstream, &rt).await {
-            UpstreamRefresh::Refreshed { refresh_token } => {
+    if rules::upstream_step(&row.record, now, &lt) == UpstreamStep::Check {
+        let outcome = match (&call.upstream, props.upstream_refresh_token.clone()) {
+            (Some(upstream), Some(rt)) => upstream_refresh::refresh(upstream, &rt, &props.identity).await,
+            (None, _) => UpstreamRefresh::Unavailable("the upstream's endpoints could not be discovered".into()),
+            (_, None) => UpstreamRefresh::Unavailable("the grant holds no upstream refresh token".into()),
+        };
+        match outcome {
+            UpstreamRefresh::Refreshed { refresh_token, identity } => {
+                checked = true;
                 if let Some(new_rt) = refresh_token {
                     props.upstream_refresh_token = Some(new_rt);
+                    props_changed = true;
+                }
+                if let Some(id) = identity.filter(|id| *id != props.identity) {
+                    props.identity = id;
                     props_changed = true;
                 }
             }
             UpstreamRefresh::Ended => {
                 // The awaited fetch let other turns run: re-read before writing.
                 if let Some(current) = load(sql, parts.grant_id)? {
-                    revoke(sql, current)?;
+                    revoke(sql, current, ended)?;
                 }
                 return Ok(OAuthReply {
                     status: 400,
@@ -298,36 +327,55 @@ async fn refresh(
                 });
             }
             UpstreamRefresh::Unavailable(why) => {
-                worker::console_warn!("upstream refresh unavailable, keeping the grant: {why}");
+                worker::console_warn!("upstream refresh unavailable: {why}");
+                if let Err(e) = rules::upstream_unavailable(&row.record, now, &lt) {
+                    return Ok(error(e));
+                }
             }
         }
     }
 
-    // The upstream call awaited: another request may have rotated or revoked this grant since.
+    // The upstream call awaited: another request may have rotated or revoked this grant since, so
+    // the rules run again on the row as it is now.
     let Some(mut row) = load(sql, parts.grant_id)? else { return Ok(error(GrantError::RefreshUnknown)) };
-    let issue = if call.upstream.is_some() {
+    let seal = |props: &GrantProps| seal_props(&key, parts.grant_id, props);
+    let issue = if checked || props_changed {
         let again = rules::RefreshRequest { refresh_hash: &presented, known_retired, client_id: &call.client_id, scope, resource };
         let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: Some(token::hash(&m.refresh)) };
-        match rules::use_refresh(&row.record, &again, new, now_secs(), &call.lifetimes.into()) {
+        match rules::use_refresh(&row.record, &again, new, now_secs(), &lt) {
             RefreshOutcome::Issue(issue) => issue,
-            RefreshOutcome::Refuse(e) => return Ok(error(e)),
+            RefreshOutcome::Refuse(e) => {
+                // The upstream may have rotated its token: keep it, or the next check would fail.
+                if props_changed && !row.record.revoked {
+                    if let Some(sealed_props) = seal(&props) {
+                        row.props = sealed_props;
+                        save(sql, &row)?;
+                    }
+                }
+                return Ok(error(e));
+            }
             RefreshOutcome::RevokeGrant(e) => {
-                revoke(sql, row)?;
+                revoke(sql, row, ended)?;
                 return Ok(error(e));
             }
         }
     } else {
         issue
     };
+    let was_current = row.record.refresh_hash.as_deref() == Some(presented.as_str());
     if was_current {
         row.previous_refresh_wrap = row.refresh_wrap.take();
     }
     row.refresh_wrap = Some(sealed::wrap(&key, &m.refresh));
     if props_changed {
-        let Some(sealed_props) = seal_props(&key, parts.grant_id, &props) else {
+        let Some(sealed_props) = seal(&props) else {
             return Ok(server_error("could not seal the grant"));
         };
         row.props = sealed_props;
+    }
+    let mut issue = issue;
+    if checked {
+        issue.grant.upstream_checked_at = Some(now);
     }
     row.record = issue.grant.clone();
     write_issue(sql, &row, &issue, &key, &m)?;
@@ -336,7 +384,7 @@ async fn refresh(
 
 /// `POST /oauth/revoke` (RFC 7009 §2.2): revokes the grant behind a live token of this client.
 /// An unknown, foreign or already revoked token still answers 200.
-pub fn revoke_token(sql: &SqlStorage, call: RevokeCall) -> worker::Result<OAuthReply> {
+pub fn revoke_token(sql: &SqlStorage, call: RevokeCall, ended: &mut Ended) -> worker::Result<OAuthReply> {
     if let Some(parts) = token::parse(&call.token) {
         if let Some(row) = load(sql, parts.grant_id)? {
             let hash = token::hash(&call.token);
@@ -347,7 +395,7 @@ pub fn revoke_token(sql: &SqlStorage, call: RevokeCall) -> worker::Result<OAuthR
                 .any(|h| *h == hash)
                 || access_token_of(sql, &hash, parts.grant_id)?.is_some();
             if names_it && r.client_id == call.client_id && !r.revoked {
-                revoke(sql, row)?;
+                revoke(sql, row, ended)?;
             }
         }
     }
@@ -367,6 +415,18 @@ fn access_token_of(sql: &SqlStorage, hash: &str, grant_id: &str) -> worker::Resu
     };
     Ok(record.map(|r| (r, db::blob(cols.get(1)).unwrap_or_default())))
 }
+
+/// Whether a grant still stands: present, not revoked, not expired. (Access mode's fixed
+/// pseudo-grant always stands.)
+pub fn is_live(sql: &SqlStorage, grant_id: &str) -> worker::Result<bool> {
+    if grant_id == ACCESS_MODE_GRANT {
+        return Ok(true);
+    }
+    Ok(load(sql, grant_id)?.is_some_and(|row| !row.record.revoked && now_secs() < row.record.live_until.max(1)))
+}
+
+/// The grant id every caller has behind a Cloudflare Access self-hosted application (no OAuth).
+pub const ACCESS_MODE_GRANT: &str = "cloudflare-access";
 
 /// Who a valid bearer token belongs to, and what it may do.
 pub struct Caller {

@@ -83,6 +83,11 @@ pub fn knows_stream(sql: &SqlStorage, session_id: &str, stream_id: &str) -> work
 }
 
 /// Drops events older than [`MAX_AGE_MS`] (alarm).
+/// When the oldest kept event was written (Unix ms).
+pub fn oldest(sql: &SqlStorage) -> worker::Result<Option<i64>> {
+    Ok(crate::object::db::one(sql, "SELECT MIN(at_ms) FROM mcp_events", vec![])?.as_deref().and_then(|r| crate::object::db::int(r.first())))
+}
+
 pub fn drop_old(sql: &SqlStorage, now_ms: i64) -> worker::Result<()> {
     sql.exec("DELETE FROM mcp_events WHERE at_ms < ?", vec![SqlStorageValue::from(now_ms - MAX_AGE_MS)])?;
     Ok(())

@@ -24,7 +24,7 @@ fn session_of(host: &Host, req: &Request, caller: &McpCaller, settings: &Setting
         Err(r) => return Ok(Err(replies::rejection(&r)?)),
     };
     let now = db::now_ms() as u64;
-    match host.sessions.load_for(&id, &caller.user_key, now, settings.session_policy())? {
+    match host.sessions.load_for(&id, caller.owner(), now, settings.session_policy())? {
         Some(mut s) => {
             host.sessions.touch(&mut s, now)?;
             Ok(Ok(s))
@@ -48,10 +48,10 @@ pub fn open(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Setti
     if let Some(eid) = last.as_ref().filter(|e| e.stream != stored.get_stream) {
         let live = host.hub.is_live_for(&eid.stream, &sid);
         if live || event_log::knows_stream(&host.sql, &sid, &eid.stream)? {
-            return resume_post_stream(host, &sid, eid, live);
+            return resume_post_stream(host, &sid, &caller.grant_id, eid, live);
         }
     }
-    let opened = host.hub.open(&stored.get_stream, Some(&sid), Kind::Get);
+    let opened = host.hub.open(&stored.get_stream, Some(&sid), &caller.grant_id, Kind::Get);
     match last.filter(|e| e.stream == stored.get_stream) {
         Some(eid) => {
             for (seq, data) in event_log::after(&host.sql, &sid, &eid.stream, eid.seq)? {
@@ -70,11 +70,11 @@ pub fn open(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Setti
 
 /// A POST stream the client lost: replay what it missed, then follow it if its work still runs
 /// (the answer arrives here), else end after the replay.
-fn resume_post_stream(host: &Rc<Host>, sid: &str, eid: &EventId, live: bool) -> Result<Response> {
+fn resume_post_stream(host: &Rc<Host>, sid: &str, grant: &str, eid: &EventId, live: bool) -> Result<Response> {
     let missed = event_log::after(&host.sql, sid, &eid.stream, eid.seq)?;
     let frames = missed.iter().map(|(seq, data)| sse::event(Some(&EventId::new(&eid.stream, *seq)), data));
     if live {
-        let opened = host.hub.open(&eid.stream, Some(sid), Kind::Post);
+        let opened = host.hub.open(&eid.stream, Some(sid), grant, Kind::Post);
         for f in frames {
             host.hub.write(&eid.stream, &f);
         }

@@ -130,6 +130,37 @@ impl McpHost {
         Ok(resp)
     }
 
+    /// A grant ended (revoked, expired, its upstream session over): its sessions are deleted
+    /// (their ids answer 404 from now on), and every stream and running request it opened ends.
+    pub fn end_grant(&self, grant_id: &str) -> Result<()> {
+        let host: &Rc<Host> = &self.inner;
+        for id in host.sessions.of_grant(grant_id)? {
+            get::end_session(host, &id)?;
+        }
+        host.hub.close_grant(grant_id);
+        host.inflight.end_session(&work::stateless_key(grant_id));
+        Ok(())
+    }
+
+    /// The grants that have a stream open in this instance.
+    pub fn streaming_grants(&self) -> Vec<String> {
+        self.inner.hub.grants()
+    }
+
+    /// When the cleanup next has something to do (Unix ms): the first session to go idle, the
+    /// first event to age out; `None` when there is nothing.
+    pub fn next_due(&self) -> Result<Option<i64>> {
+        let host: &Rc<Host> = &self.inner;
+        let ttl = host.settings_or_default().session_policy().idle_ttl_ms as i64;
+        let session = db::one(&host.sql, "SELECT MIN(last_seen_ms) FROM mcp_sessions", vec![])?
+            .as_deref()
+            .and_then(|r| db::int(r.first()))
+            .map(|t| t.saturating_add(ttl));
+        let event = event_log::oldest(&host.sql)?.map(|t| t.saturating_add(event_log::MAX_AGE_MS));
+        let audit = host.r2.next_due()?;
+        Ok([session, event, audit].into_iter().flatten().min())
+    }
+
     /// Cleanup: expired sessions (with their events and streams), events past their age, the R2
     /// audit trail. True while there is more to do later (sessions remain, or a run was capped).
     pub async fn alarm(&self) -> Result<bool> {

@@ -71,7 +71,7 @@ pub async fn handle(
     } else if let SessionNeed::Lookup(id) =
         refuse!(http_rules::session_rule(is_initialize, header(&req, "Mcp-Session-Id").as_deref()))
     {
-        match host.sessions.load_for(&id, &caller.user_key, now, settings.session_policy())? {
+        match host.sessions.load_for(&id, caller.owner(), now, settings.session_policy())? {
             Some(mut s) => {
                 host.sessions.touch(&mut s, now)?;
                 stored = Some(s);
@@ -89,6 +89,7 @@ pub async fn handle(
         role: settings.role_for(&caller.identity.groups),
         conformance: settings.conformance,
         key_prefix_len: KEY_PREFIX_LEN,
+        nfc: crate::object::nfc,
     };
     let outcome = dispatch::handle(&ctx, msg);
     let asker = Asker { caller, session: stored, client_name, accepts };
@@ -117,7 +118,7 @@ async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome) -> Result<Resp
         Outcome::Accepted => replies::accepted(),
         Outcome::StartSession { init, body } => {
             let random = db::random_array::<SESSION_ID_RANDOM_BYTES>();
-            let record = SessionRecord::create(init, &random, &asker.caller.user_key, db::now_ms() as u64);
+            let record = SessionRecord::create(init, &random, asker.caller.owner(), db::now_ms() as u64);
             let dropped = host.sessions.create(&record, &super::streams::new_stream_id())?;
             for id in dropped {
                 host.hub.close_session(&id);
@@ -144,14 +145,14 @@ async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome) -> Result<Resp
         }
         Outcome::Run { call, script } => work::script(host, asker, call, script).await,
         Outcome::Cancel { request_id, .. } => {
-            host.inflight.cancel(asker.session_key(), &request_id);
+            host.inflight.cancel(&asker.session_key(), &request_id);
             replies::accepted()
         }
         Outcome::ClientAnswer { id, outcome } => {
-            host.inflight.answer(asker.session_key(), id, outcome);
+            host.inflight.answer(&asker.session_key(), id, outcome);
             replies::accepted()
         }
-        Outcome::Listen { call, filter, ack } => work::listen(host, call, filter, ack),
+        Outcome::Listen { call, filter, ack } => work::listen(host, &asker, call, filter, ack),
     }
 }
 

@@ -15,7 +15,7 @@ use std::cell::{Cell, RefCell};
 use serde_json::Value;
 use worker::{SqlStorage, SqlStorageValue};
 
-use crate::mcp::session::{SessionPolicy, SessionRecord};
+use crate::mcp::session::{Owner, SessionPolicy, SessionRecord};
 use crate::memo::Memo;
 use crate::object::db;
 
@@ -72,8 +72,15 @@ impl Sessions {
                 .unwrap_or(0),
         };
         self.sql.exec(
-            "INSERT INTO mcp_sessions (id, user_key, record, get_stream, get_seq, last_seen_ms) VALUES (?, ?, ?, ?, 0, ?)",
-            vec![s(&record.id), s(&record.user_key), s(&json), s(get_stream), SqlStorageValue::from(record.last_seen_ms as i64)],
+            "INSERT INTO mcp_sessions (id, user_key, record, get_stream, get_seq, last_seen_ms, grant_id) VALUES (?, ?, ?, ?, 0, ?, ?)",
+            vec![
+                s(&record.id),
+                s(&record.user_key),
+                s(&json),
+                s(get_stream),
+                SqlStorageValue::from(record.last_seen_ms as i64),
+                s(&record.grant_id),
+            ],
         )?;
         let rows = rows + 1;
         self.rows.set(Some(rows));
@@ -122,11 +129,11 @@ impl Sessions {
         Ok(stored)
     }
 
-    /// Loads a session and applies the access rule (bound to `user_key`, not expired): `None`
-    /// means 404, whatever the reason.
-    pub fn load_for(&self, id: &str, user_key: &str, now_ms: u64, policy: SessionPolicy) -> worker::Result<Option<Stored>> {
+    /// Loads a session and applies the access rule (bound to its user and grant, not expired):
+    /// `None` means 404, whatever the reason.
+    pub fn load_for(&self, id: &str, owner: Owner<'_>, now_ms: u64, policy: SessionPolicy) -> worker::Result<Option<Stored>> {
         let stored = self.load(id)?;
-        let ok = SessionRecord::check_access(stored.as_ref().map(|s| &s.record), user_key, now_ms, policy).is_ok();
+        let ok = SessionRecord::check_access(stored.as_ref().map(|s| &s.record), owner, now_ms, policy).is_ok();
         Ok(stored.filter(|_| ok))
     }
 
@@ -226,6 +233,12 @@ impl Sessions {
             "SELECT id FROM mcp_sessions WHERE last_seen_ms < ? LIMIT ?",
             vec![SqlStorageValue::from(now_ms.saturating_sub(policy.idle_ttl_ms) as i64), SqlStorageValue::from(limit)],
         )?;
+        Ok(rows.raw().filter_map(|r| r.ok().and_then(|r| db::text(r.first()))).collect())
+    }
+
+    /// The sessions opened through a grant (to end them with it).
+    pub fn of_grant(&self, grant_id: &str) -> worker::Result<Vec<String>> {
+        let rows = self.sql.exec("SELECT id FROM mcp_sessions WHERE grant_id = ?", vec![s(grant_id)])?;
         Ok(rows.raw().filter_map(|r| r.ok().and_then(|r| db::text(r.first()))).collect())
     }
 

@@ -34,6 +34,8 @@ pub enum Kind {
 
 struct Live {
     session: Option<String>,
+    /// The OAuth grant of the request that opened it: the stream ends when the grant does.
+    grant: String,
     kind: Kind,
     sink: Option<UnboundedSender<Vec<u8>>>,
     /// Which connection the sink belongs to (keep-alive loops stop when it changes).
@@ -63,8 +65,8 @@ impl Hub {
     }
 
     /// Opens (or, for an existing id, reconnects) a stream with a fresh sink. A previous
-    /// connection on the same id is ended.
-    pub fn open(&self, id: &str, session: Option<&str>, kind: Kind) -> Opened {
+    /// connection on the same id is ended. `grant`: the grant of the request opening it.
+    pub fn open(&self, id: &str, session: Option<&str>, grant: &str, kind: Kind) -> Opened {
         let (tx, rx) = unbounded();
         let generation = self.next_generation();
         let mut live = self.live.borrow_mut();
@@ -76,7 +78,14 @@ impl Hub {
             None => {
                 live.insert(
                     id.to_owned(),
-                    Live { session: session.map(str::to_owned), kind, sink: Some(tx), generation, last_seq: 0 },
+                    Live {
+                        session: session.map(str::to_owned),
+                        grant: grant.to_owned(),
+                        kind,
+                        sink: Some(tx),
+                        generation,
+                        last_seq: 0,
+                    },
                 );
             }
         }
@@ -134,6 +143,20 @@ impl Hub {
     /// Ends every stream of a session (DELETE, expiry).
     pub fn close_session(&self, session: &str) {
         self.live.borrow_mut().retain(|_, l| l.session.as_deref() != Some(session));
+    }
+
+    /// Ends every stream opened through a grant (the grant was revoked or expired): session
+    /// streams, 2026-07-28 listen streams and POST answers still running.
+    pub fn close_grant(&self, grant: &str) {
+        self.live.borrow_mut().retain(|_, l| l.grant != grant);
+    }
+
+    /// The grants that have a stream open (to close them when the grant ends).
+    pub fn grants(&self) -> Vec<String> {
+        let mut g: Vec<String> = self.live.borrow().values().map(|l| l.grant.clone()).collect();
+        g.sort();
+        g.dedup();
+        g
     }
 
     /// The open 2026-07-28 listen streams: id, filter, subscription id.

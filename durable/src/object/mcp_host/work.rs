@@ -39,17 +39,27 @@ impl Asker {
     fn session_id(&self) -> Option<&str> {
         self.session.as_ref().map(|s| s.record.id.as_str())
     }
-    /// The key in-flight requests are filed under ("" without a session).
-    pub fn session_key(&self) -> &str {
-        self.session_id().unwrap_or("")
+    /// The key in-flight requests are filed under: the session, or for 2026-07-28 (no session)
+    /// the grant of the request's token, so one client cannot cancel or answer another's request
+    /// that happens to use the same JSON-RPC id. (Session ids are base64url: no `:`.)
+    pub fn session_key(&self) -> String {
+        match self.session_id() {
+            Some(s) => s.to_owned(),
+            None => stateless_key(&self.caller.grant_id),
+        }
     }
+}
+
+/// The in-flight key of a 2026-07-28 request made through `grant`.
+pub fn stateless_key(grant: &str) -> String {
+    format!("grant:{grant}")
 }
 
 /// Opens this request's POST stream: priming event (2025-11-25+), keep-alives.
 fn open_post(host: &Rc<Host>, asker: &Asker) -> (Out, futures::channel::mpsc::UnboundedReceiver<Vec<u8>>) {
     let id = streams::new_stream_id();
     let sid = asker.session_id().map(str::to_owned);
-    let opened = host.hub.open(&id, sid.as_deref(), Kind::Post);
+    let opened = host.hub.open(&id, sid.as_deref(), &asker.caller.grant_id, Kind::Post);
     if let Some(s) = &asker.session {
         if s.record.version >= Version::V2025_11_25 {
             host.hub.write(&id, &sse::priming(&EventId::new(&id, 0), Some(sse::DEFAULT_RETRY_MS)));
@@ -92,7 +102,7 @@ pub async fn tool(host: &Rc<Host>, asker: Asker, call: Call, request: ToolReques
     let stream = asker.accepts.use_sse(call.progress_token.is_some());
     let a = asker.clone();
     answer(host, &asker, stream, move |host, out| async move {
-        let running = host.inflight.start(a.session_key(), &call.id);
+        let running = host.inflight.start(&a.session_key(), &call.id);
         let token = call.progress_token.clone();
         let progress = |p: f64, total: Option<f64>, message: Option<String>| {
             if let Some(t) = &token {
@@ -174,8 +184,8 @@ pub async fn script(host: &Rc<Host>, asker: Asker, call: Call, script: Script) -
     let stream = asker.accepts.use_sse(!script.steps.is_empty());
     let a = asker.clone();
     answer(host, &asker, stream, move |host, out| async move {
-        let running = host.inflight.start(a.session_key(), &call.id);
-        let result = fixtures::run(&host, &out, a.session_key(), script, &running.cancelled).await?;
+        let running = host.inflight.start(&a.session_key(), &call.id);
+        let result = fixtures::run(&host, &out, &a.session_key(), script, &running.cancelled).await?;
         Some(dispatch::reply(&call, result))
     })
     .await
@@ -183,9 +193,9 @@ pub async fn script(host: &Rc<Host>, asker: Asker, call: Call, script: Script) -
 
 /// 2026-07-28 `subscriptions/listen`: a stream that acknowledges, then carries the filtered,
 /// tagged notifications until the client closes it.
-pub fn listen(host: &Rc<Host>, call: Call, filter: ListenFilter, ack: Value) -> Result<Response> {
+pub fn listen(host: &Rc<Host>, asker: &Asker, call: Call, filter: ListenFilter, ack: Value) -> Result<Response> {
     let id = streams::new_stream_id();
-    let opened = host.hub.open(&id, None, Kind::Listen { filter, subscription: call.id });
+    let opened = host.hub.open(&id, None, &asker.caller.grant_id, Kind::Listen { filter, subscription: call.id });
     host.hub.write(&id, &sse::event(None, &ack.to_string()));
     streams::spawn_keep_alive(host.clone(), id, opened.generation);
     streams::response(opened.body, None)

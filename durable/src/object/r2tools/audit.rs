@@ -138,6 +138,17 @@ fn to_record(r: &[SqlStorageValue]) -> Record {
 
 /// Deletes rows older than 30 days and beyond the newest 10,000, at most `TRIM_BATCH` per run;
 /// `true` while more remain.
+/// See [`super::R2Tools::next_due`].
+pub fn next_due(sql: &SqlStorage) -> worker::Result<Option<i64>> {
+    let row = db::one(sql, "SELECT MIN(at_ms), MAX(seq) - MIN(seq) + 1 FROM r2_audit", vec![])?;
+    let Some(r) = row else { return Ok(None) };
+    let (Some(oldest), rows) = (db::int(r.first()), db::int(r.get(1)).unwrap_or(0)) else { return Ok(None) };
+    if rows > rules::MAX_ROWS {
+        return Ok(Some(db::now_ms()));
+    }
+    Ok(Some(oldest.saturating_add(rules::MAX_AGE_MS)))
+}
+
 pub fn trim(sql: &SqlStorage) -> worker::Result<bool> {
     let newest = db::one(sql, "SELECT MAX(seq) FROM r2_audit", vec![])?
         .as_deref()

@@ -239,6 +239,12 @@ impl R2Tools {
         audit::trim(&self.sql)
     }
 
+    /// When the audit trail next needs trimming (Unix ms): at once when it holds more rows than
+    /// it keeps, else when its oldest row ages out; `None` when it is empty.
+    pub fn next_due(&self) -> worker::Result<Option<i64>> {
+        audit::next_due(&self.sql)
+    }
+
     /// See [`super::mcp_host::McpHost::arm_crash_before_audit`].
     pub fn arm_crash_before_audit(&self) {
         self.crash_before_audit.set(true);
