@@ -333,4 +333,5 @@ fn check_endpoint_url(name: &'static str, url: &str) -> Result<(), ConfigError> 
 
 #[cfg(test)]
 #[path = "config_tests.rs"]
+#[allow(clippy::unwrap_used)] // tests fail loudly by design
 mod tests;
