@@ -29,9 +29,9 @@ pub struct Line {
     pub client_id: Option<String>,
     pub mcp_method: Option<String>,
     pub tool: Option<String>,
-    /// `/mcp` refused the request's `Origin`: the origin (normalised, or `invalid` when it is not
-    /// a plain `scheme://host[:port]`) and the refusal's message, which names the setting. Such a
-    /// line is a warning, written unless `LOG_LEVEL=error`.
+    /// `/mcp` refused the request's `Origin`: the origin (normalised; `null`, or `invalid` when it
+    /// is not a plain `scheme://host[:port]`) and advice that names the setting. Such a line is a
+    /// warning, written unless `LOG_LEVEL=error`.
     pub refused_origin: Option<(String, String)>,
 }
 
