@@ -9,6 +9,7 @@
 use std::fmt;
 
 use r2_mcp_durable::grants::token::RoutingKey;
+use r2_mcp_durable::mcp::http_rules::AllowedOrigins;
 
 use crate::oauth::cookies::derive_key;
 
@@ -87,11 +88,14 @@ pub struct Config {
     pub client_metadata_documents: bool,
     /// `LOG_LEVEL`: which per-request log lines are written.
     pub log_level: LogLevel,
+    /// `ALLOWED_ORIGINS`: browser origins admitted on `/mcp` besides loopback and the defaults.
+    pub allowed_origins: AllowedOrigins,
 }
 
 /// `LOG_LEVEL` (default `info`): the least severe request line written. A request's line is
-/// `info`, or `error` when it failed with a 5xx; so `debug` and `info` write one line per request,
-/// `warn` and `error` only the failed ones. Warnings and errors about unusual events (an upstream
+/// `info`, `warn` when `/mcp` refused its `Origin`, or `error` when it failed with a 5xx; so `debug`
+/// and `info` write one line per request, `warn` only the refused origins and the failed ones,
+/// `error` only the failed ones. Warnings and errors about unusual events (an upstream
 /// refusal, a failed cleanup) are always written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
@@ -241,10 +245,18 @@ impl Config {
             Some(_) => return Err(err("LOG_LEVEL", "must be debug, info, warn or error")),
         };
 
-        // The user objects read their own settings (roles, sessions, origins, fixtures); check
-        // them here too, so a bad one is named on the first request rather than inside /mcp.
-        if let Err((setting, problem)) = r2_mcp_durable::mcp::settings::Settings::from_lookup(|n| get(n)) {
-            return Err(ConfigError { setting, problem });
+        // The user objects read their own settings (roles, sessions, fixtures); check them here
+        // too, so a bad one is named on the first request rather than inside /mcp. The origins
+        // are the Worker's: it checks `Origin` before authenticating.
+        let mcp = r2_mcp_durable::mcp::settings::Settings::from_lookup(|n| get(n))
+            .map_err(|(setting, problem)| ConfigError { setting, problem })?;
+        if let (AuthMode::Access(_), AllowedOrigins::Any) = (&auth, &mcp.allowed_origins) {
+            // Behind Access the credential is Access's cookie, which a browser attaches by itself:
+            // the Origin check is then what keeps other sites' pages out.
+            return Err(err(
+                "ALLOWED_ORIGINS",
+                "cannot be * with AUTH_MODE=access (Access authenticates browsers by cookie); list the origins",
+            ));
         }
 
         Ok(Config {
@@ -256,6 +268,7 @@ impl Config {
             registrations_per_hour,
             client_metadata_documents,
             log_level,
+            allowed_origins: mcp.allowed_origins,
         })
     }
 }
@@ -372,4 +385,5 @@ fn check_endpoint_url(name: &'static str, url: &str) -> Result<(), ConfigError> 
 
 #[cfg(test)]
 #[path = "config_tests.rs"]
+#[allow(clippy::unwrap_used)] // tests fail loudly by design
 mod tests;

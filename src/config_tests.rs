@@ -169,3 +169,18 @@ fn log_level_defaults_to_info_and_filters_request_lines() {
         .unwrap_err();
     assert_eq!(e.setting, "LOG_LEVEL");
 }
+
+#[test]
+fn allowed_origins_star_is_for_bearer_servers_only() {
+    let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("ALLOWED_ORIGINS", "*")]))).unwrap();
+    assert_eq!(c.allowed_origins, AllowedOrigins::Any);
+    let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example")]))).unwrap();
+    assert_eq!(c.allowed_origins, AllowedOrigins::default());
+    let access = [("AUTH_MODE", "access"), ("ACCESS_TEAM_DOMAIN", "https://t.cloudflareaccess.com"), ("ACCESS_AUD", "a")];
+    let star: Vec<_> = access.iter().copied().chain([("ALLOWED_ORIGINS", "*")]).collect();
+    let e = Config::from_lookup(lookup(&star)).unwrap_err();
+    assert_eq!(e.setting, "ALLOWED_ORIGINS");
+    assert!(e.problem.contains("AUTH_MODE=access"), "{}", e.problem);
+    let listed: Vec<_> = access.iter().copied().chain([("ALLOWED_ORIGINS", "https://app.example")]).collect();
+    assert!(Config::from_lookup(lookup(&listed)).is_ok());
+}

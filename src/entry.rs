@@ -59,7 +59,7 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Respons
     // and its line is still written.
     let config = config(&env);
     let min = config.as_ref().map_or(LogLevel::Info, |c| c.log_level);
-    let result = route(req, headers, &url, env, config, &path).await;
+    let result = route(req, headers, &url, env, config, &path, &mut line).await;
     let resp = match result {
         // The user's object adds its fields only when asked, i.e. when this line is written.
         Ok(resp) if min.writes(LogLevel::Info) => log::take_object_fields(resp, &mut line),
@@ -82,6 +82,7 @@ async fn route(
     env: Env,
     config: std::result::Result<Rc<Config>, ConfigError>,
     path: &str,
+    line: &mut log::Line,
 ) -> Result<Response> {
     let config = match config {
         Ok(c) => c,
@@ -92,7 +93,7 @@ async fn route(
     };
     let ctx = Ctx::new(url, env, config);
     if path == "/mcp" {
-        return routes::mcp::handle(raw, headers, &ctx).await;
+        return routes::mcp::handle(raw, headers, &ctx, line).await;
     }
     let req = Request::from(raw);
     let config = ctx.config.clone();

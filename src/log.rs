@@ -1,11 +1,14 @@
 //! One structured JSON log line per request (wasm32 only), for Workers Logs to query: request id,
 //! route, status, duration, a hash naming the user, the OAuth client, and for `/mcp` the JSON-RPC
-//! method and tool. Never a token, secret, cookie, header value or object content.
+//! method and tool. Never a token, secret, cookie, header value or object content, with one
+//! exception: a refused `Origin` (not a secret, and what the administrator needs to admit it),
+//! written only when it is a plain origin (see [`Line::refused_origin`]).
 //!
 //! The user's object reports what only it knows (client, method, tool) in `x-r2mcp-log-*` response
 //! headers, which [`take_object_fields`] removes before the response leaves the Worker; it sets them
 //! only when asked (`x-r2mcp-log-fields`), i.e. when `LOG_LEVEL` lets this request's line through.
 
+use r2_mcp_durable::mcp::http_rules::{normalize_origin, ALLOWED_ORIGINS_SETTING};
 use r2_mcp_durable::object::{LOG_CLIENT_HEADER as LOG_CLIENT, LOG_METHOD_HEADER as LOG_METHOD, LOG_TOOL_HEADER as LOG_TOOL};
 use worker::{Headers, Response};
 
@@ -26,6 +29,10 @@ pub struct Line {
     pub client_id: Option<String>,
     pub mcp_method: Option<String>,
     pub tool: Option<String>,
+    /// `/mcp` refused the request's `Origin`: the origin (normalised; `null`, or `invalid` when it
+    /// is not a plain `scheme://host[:port]`) and advice that names the setting. Such a line is a
+    /// warning, written unless `LOG_LEVEL=error`.
+    pub refused_origin: Option<(String, String)>,
 }
 
 impl Line {
@@ -34,15 +41,38 @@ impl Line {
         self.request_id.get_or_insert_with(|| crate::random::array::<8>().iter().map(|b| format!("{b:02x}")).collect()).clone()
     }
 
-    /// Writes the line if `min` (the `LOG_LEVEL` setting) lets its level through: `info`, or
-    /// `error` for a 5xx.
+    /// Records a refused `Origin` (see [`Line::refused_origin`]). The message is built here from
+    /// the normalised origin, so no other client text reaches the log.
+    pub fn refuse_origin(&mut self, origin: &str) {
+        let s = ALLOWED_ORIGINS_SETTING;
+        let (shown, message) = match normalize_origin(origin) {
+            Some(o) => {
+                let m = format!("Origin {o} is not allowed on /mcp; to admit it, add it to {s} (comma-separated): {s}={o}");
+                (o, m)
+            }
+            None => {
+                let o = if origin.trim() == "null" { "null" } else { "invalid" };
+                (o.to_owned(), format!("Origin {o} is not allowed on /mcp; only {s}=* (any origin) would admit it"))
+            }
+        };
+        self.refused_origin = Some((shown, message));
+    }
+
+    /// Writes the line if `min` (the `LOG_LEVEL` setting) lets its level through: `info`, `warn`
+    /// for a refused `Origin`, or `error` for a 5xx.
     pub fn emit(&mut self, min: LogLevel) {
-        let failed = self.status >= 500;
-        if !min.writes(if failed { LogLevel::Error } else { LogLevel::Info }) {
+        let level = if self.status >= 500 {
+            LogLevel::Error
+        } else if self.refused_origin.is_some() {
+            LogLevel::Warn
+        } else {
+            LogLevel::Info
+        };
+        if !min.writes(level) {
             return;
         }
         let mut v = serde_json::json!({
-            "level": if failed { "error" } else { "info" },
+            "level": match level { LogLevel::Error => "error", LogLevel::Warn => "warn", _ => "info" },
             "request_id": self.request_id(),
             "method": self.method,
             "route": self.route,
@@ -54,7 +84,13 @@ impl Line {
                 v[k] = serde_json::Value::String(x.clone());
             }
         }
-        worker::console_log!("{v}");
+        if let Some((origin, message)) = &self.refused_origin {
+            v["origin"] = serde_json::Value::String(origin.clone());
+            v["error"] = serde_json::Value::String(message.clone());
+            worker::console_warn!("{v}");
+        } else {
+            worker::console_log!("{v}");
+        }
     }
 }
 

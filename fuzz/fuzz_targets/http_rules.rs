@@ -10,13 +10,15 @@
 
 use base64::Engine as _;
 use libfuzzer_sys::fuzz_target;
-use r2_mcp_durable::mcp::http_rules::{self, HttpMethod, OriginPolicy, SessionNeed};
+use r2_mcp_durable::mcp::http_rules::{self, AllowedOrigins, HttpMethod, OriginPolicy, SessionNeed};
 use r2_mcp_durable::mcp::jsonrpc::{self, Message};
 use r2_mcp_durable::mcp::{session, sse, version};
 use r2_mcp_fuzz::{lines, opt};
 use serde_json::Value;
 
 const OWN: &str = "https://mcp.example";
+/// An own origin over plain http, as a DNS rebinding page makes it: never allowed as such.
+const OWN_HTTP: &str = "http://rebind.example:8787";
 const ALLOWED: &str = "https://app.example";
 
 /// Independent reading of the loopback rule: http(s), localhost / 127.0.0.1 / [::1], optional
@@ -68,18 +70,33 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    for allow_loopback in [true, false] {
-        let policy = OriginPolicy { own: OWN.into(), allowed: vec![format!("{ALLOWED}/")], allow_loopback };
-        let ok = http_rules::check_origin(origin, &policy).is_ok();
-        if let (true, Some(o)) = (ok, origin) {
-            let o = o.trim().trim_end_matches('/');
-            assert!(
-                o.eq_ignore_ascii_case(OWN) || o.eq_ignore_ascii_case(ALLOWED) || (allow_loopback && is_loopback_origin(o)),
-                "origin {o:?} accepted"
-            );
-        }
-        if origin.is_none() {
-            assert!(ok, "no Origin is a non-browser client");
+    let listed = AllowedOrigins::Listed(vec![format!("{ALLOWED}/")]);
+    for (allowed, allow_loopback) in [(&listed, true), (&listed, false), (&AllowedOrigins::Any, false)] {
+        for own in [OWN, OWN_HTTP] {
+            let policy = OriginPolicy { own, allowed, allow_loopback };
+            let verdict = http_rules::check_origin(origin, &policy);
+            match (&verdict, origin) {
+                (Ok(()), Some(o)) => {
+                    let o = o.trim().trim_end_matches('/');
+                    assert!(
+                        *allowed == AllowedOrigins::Any
+                            || (own == OWN && o.eq_ignore_ascii_case(OWN))
+                            || o.eq_ignore_ascii_case(ALLOWED)
+                            || http_rules::DEFAULT_ALLOWED_ORIGINS.iter().any(|d| o.eq_ignore_ascii_case(d))
+                            || (allow_loopback && is_loopback_origin(o)),
+                        "origin {o:?} accepted"
+                    );
+                }
+                (Err(r), _) => {
+                    assert_eq!(r.status, 403);
+                    assert!(r.error.message.contains("ALLOWED_ORIGINS"), "the refusal names the setting");
+                    assert!(!r.error.message.contains(['\n', '\r']), "the refusal is one line");
+                }
+                (Ok(()), None) => {}
+            }
+            if origin.is_none() {
+                assert!(verdict.is_ok(), "no Origin is a non-browser client");
+            }
         }
     }
 

@@ -1,6 +1,7 @@
-//! `/mcp`: the bearer check and the hand-off to the user's Durable Object (wasm32 only).
+//! `/mcp`: the `Origin` check, the bearer check and the hand-off to the user's Durable Object
+//! (wasm32 only).
 //!
-//! The token names its user (`<user_key>:<grant>:<secret>`), so the request goes to that user's
+//! The token names its user (`<user_key>:<grant>:<tag>:<secret>`, the tag checked here), so the request goes to that user's
 //! object in one hop; the object checks the token's hash, its grant and its resource, and serves
 //! MCP. The Worker owns the wire form of every authentication failure (RFC 6750 §3 challenges
 //! pointing at the RFC 9728 metadata), and strips any `x-r2mcp-*` header a client sent, so the
@@ -11,6 +12,7 @@
 //! application's `aud`, expiry, signature) and the verified identity is handed to the object.
 
 use r2_mcp_durable::grants::token;
+use r2_mcp_durable::mcp::http_rules::{self, OriginPolicy};
 use r2_mcp_durable::grants::wire::{user_key, UserIdentity};
 use r2_mcp_durable::object::{AUTH_ERROR_HEADER, BEARER_HEADER, IDENTITY_HEADER, LOG_FIELDS_HEADER, RESOURCE_HEADER};
 use worker::wasm_bindgen::JsCast;
@@ -20,6 +22,7 @@ use worker::{web_sys, worker_sys, Headers, Response, Result};
 use super::Ctx;
 use crate::config::{AccessApp, AuthMode, LogLevel};
 use crate::http;
+use crate::log;
 use crate::upstream;
 use crate::oauth::metadata::www_authenticate;
 
@@ -31,11 +34,21 @@ struct Incoming {
 }
 
 /// Answers `/mcp`.
-/// `headers`: the request's, as the Worker's entry already read them.
-pub async fn handle(raw: web_sys::Request, headers: Headers, ctx: &Ctx) -> Result<Response> {
+/// `headers`: the request's, as the Worker's entry already read them; `line`: its log line.
+pub async fn handle(raw: web_sys::Request, headers: Headers, ctx: &Ctx, line: &mut log::Line) -> Result<Response> {
     let req = Incoming { headers, raw };
     if req.raw.method() == "OPTIONS" {
+        // Answered for any origin, so that a refused page can read the 403 below and show why.
         return http::preflight(&req.headers);
+    }
+    // Before authentication (transports §Security Warning: every connection), so a browser client
+    // from a refused origin learns why before its user logs in, and in both auth modes.
+    if let Some(origin) = req.headers.get("Origin")? {
+        let policy = OriginPolicy { own: &ctx.origin, allowed: &ctx.config.allowed_origins, allow_loopback: true };
+        if let Err(refusal) = http_rules::check_origin(Some(&origin), &policy) {
+            line.refuse_origin(&origin);
+            return http::with_cors(&req.headers, http::json(refusal.status, &refusal.body())?);
+        }
     }
     if let AuthMode::Access(app) = &ctx.config.auth {
         return behind_access(&req, ctx, app).await;

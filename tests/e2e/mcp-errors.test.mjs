@@ -37,12 +37,67 @@ async function expectError(r, status, code) {
   return body;
 }
 
-test('a foreign Origin is 403; own and loopback origins are served', async () => {
+test('a foreign Origin is 403; own, loopback and default origins are served', async () => {
   await expectError(await send(rpc('ping'), { Origin: 'https://evil.example.com' }), 403);
-  const own = await send(rpc('ping'), { Origin: worker.url });
-  assert.equal(own.status, 200);
-  const loop = await send(rpc('ping'), { Origin: 'http://localhost:6274' });
-  assert.equal(loop.status, 200);
+  for (const origin of [worker.url, 'http://localhost:6274', 'https://playground.ai.cloudflare.com', 'https://inspector.use-mcp.dev', 'https://chat.use-mcp.dev']) {
+    const r = await send(rpc('ping'), { Origin: origin });
+    assert.equal(r.status, 200, origin);
+    assert.equal(r.headers.get('access-control-allow-origin'), origin);
+  }
+});
+
+test('the 403 names the refused origin and ALLOWED_ORIGINS, carries CORS headers, and comes before authentication', async () => {
+  const origin = 'https://app.example.org';
+  const body = await expectError(await send(rpc('ping'), { Origin: origin }), 403, -32600);
+  assert.match(body.error.message, /Origin https:\/\/app\.example\.org is not allowed/);
+  assert.ok(body.error.message.includes('ALLOWED_ORIGINS=https://app.example.org'), body.error.message);
+  // No token at all: still the 403 (not the 401 challenge), readable by the refused page.
+  const anonymous = await fetch(`${worker.url}/mcp`, {
+    method: 'POST',
+    headers: { Origin: origin, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    body: JSON.stringify(rpc('initialize', { protocolVersion: LATEST, capabilities: {}, clientInfo: { name: 'page', version: '1' } })),
+  });
+  assert.equal(anonymous.status, 403);
+  assert.equal(anonymous.headers.get('access-control-allow-origin'), origin);
+  assert.equal(anonymous.headers.get('www-authenticate'), null);
+  assert.match((await anonymous.json()).error.message, /ALLOWED_ORIGINS/);
+  // The preflight is answered, so the page gets to read that message.
+  const pre = await fetch(`${worker.url}/mcp`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } });
+  assert.equal(pre.status, 204);
+  // An Origin that no setting can list (null: sandboxed pages, file:) points at ALLOWED_ORIGINS=*.
+  const nul = await expectError(await send(rpc('ping'), { Origin: 'null' }), 403);
+  assert.match(nul.error.message, /ALLOWED_ORIGINS=\*/);
+});
+
+/** One raw request with a chosen Host header (fetch does not let a test set Host). */
+function rawRequest(port, { method = 'POST', headers = {}, body }) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method, headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('DNS rebinding: a request whose Host and Origin are both the attacker\'s name over http is 403', async () => {
+  const port = new URL(worker.url).port;
+  const rebound = `rebind.attacker.example:${port}`;
+  const r = await rawRequest(port, {
+    headers: {
+      Host: rebound,
+      Origin: `http://${rebound}`,
+      Authorization: `Bearer ${alice.access_token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      ...h,
+    },
+    body: JSON.stringify(rpc('ping')),
+  });
+  assert.equal(r.status, 403, r.text);
+  assert.match(JSON.parse(r.text).error.message, new RegExp(`Origin http://${rebound.replace(/\./g, '\\.')} is not allowed`));
 });
 
 test('a body that is not application/json is 415', async () => {

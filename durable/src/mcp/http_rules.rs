@@ -1,6 +1,7 @@
 //! Streamable HTTP checks the glue applies before dispatch, each failing with a precise [`Rejection`].
 //!
-//! Order for a POST: [`check_method`] → [`check_origin`] → [`check_body_size`] →
+//! [`check_origin`] runs in the front Worker, before authentication, on every `/mcp` request.
+//! Then, in the user's object, for a POST: [`check_method`] → [`check_body_size`] →
 //! [`check_content_type`] → [`check_accept_post`] → version header → parse → era checks
 //! ([`session_rule`] or [`check_standard_headers`]). Spec: 2025-11-25 basic/transports and
 //! 2026-07-28 basic/transports/streamable-http.
@@ -66,30 +67,103 @@ pub fn check_method(method: &str, version: Version) -> Result<HttpMethod, Reject
     Ok(m)
 }
 
-/// Where requests may come from: our own origin, configured ones, and loopback on any port.
-#[derive(Clone, Debug, Default)]
-pub struct OriginPolicy {
-    /// `scheme://host[:port]` of this server as clients reach it.
-    pub own: String,
-    /// Extra allowed origins, exact `scheme://host[:port]`.
-    pub allowed: Vec<String>,
-    /// Allow `http(s)://localhost|127.0.0.1|[::1]` on any port (default true: local tools).
+/// Browser origins of the ecosystem's first-party web MCP clients, allowed on `/mcp` without any
+/// setting (`ALLOWED_ORIGINS` adds to them). Each is a page whose users log in to this server
+/// themselves (OAuth in a popup) and whose requests carry the bearer token that login gave them.
+pub const DEFAULT_ALLOWED_ORIGINS: &[&str] = &[
+    // The Cloudflare AI playground (built on `use-mcp`; Cloudflare's own MCP servers admit it:
+    // cloudflare/mcp-server-cloudflare, packages/mcp-common/src/mcp-app.ts).
+    "https://playground.ai.cloudflare.com",
+    // The hosted demos of `use-mcp` (modelcontextprotocol/use-mcp, examples/inspector and
+    // examples/chat-ui, wrangler.jsonc routes).
+    "https://inspector.use-mcp.dev",
+    "https://chat.use-mcp.dev",
+];
+
+/// The setting that admits more origins, as named in every refusal.
+pub const ALLOWED_ORIGINS_SETTING: &str = "ALLOWED_ORIGINS";
+
+/// The browser origins admitted besides loopback and [`DEFAULT_ALLOWED_ORIGINS`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// `ALLOWED_ORIGINS=*`: every origin. For servers that require a bearer token on every request
+    /// (the OAuth mode), whose browser clients cannot be listed in advance.
+    Any,
+    /// These exact origins (normalised by [`normalize_origin`]) besides the defaults.
+    Listed(Vec<String>),
+}
+
+impl Default for AllowedOrigins {
+    fn default() -> Self {
+        AllowedOrigins::Listed(Vec::new())
+    }
+}
+
+/// Where `/mcp` requests may come from (transports §Security Warning: DNS rebinding).
+#[derive(Clone, Copy, Debug)]
+pub struct OriginPolicy<'a> {
+    /// `scheme://host[:port]` of this server as the request addressed it (from its `Host`).
+    pub own: &'a str,
+    pub allowed: &'a AllowedOrigins,
+    /// Allow `http(s)://localhost|127.0.0.1|[::1]` on any port (local tools such as the Inspector).
     pub allow_loopback: bool,
 }
 
-/// `Origin` validation (transports §Security Warning): absent → allowed (non-browser clients);
-/// present and not allowed (including `null`) → 403.
-pub fn check_origin(origin: Option<&str>, policy: &OriginPolicy) -> Result<(), Rejection> {
+/// `Origin` validation: absent → allowed (non-browser clients); present → allowed when it is a
+/// loopback origin, a default or configured one, anything under `ALLOWED_ORIGINS=*`, or this
+/// server's own origin over https; otherwise (including `null`) 403 with a message that names the
+/// origin and the setting that admits it.
+///
+/// The own origin counts only over https: it is read from the request's `Host`, which a DNS
+/// rebinding page controls over plain http (its `Host` and `Origin` are both its own name), but
+/// over https the page would need a certificate for the name this server answers on.
+pub fn check_origin(origin: Option<&str>, policy: &OriginPolicy<'_>) -> Result<(), Rejection> {
     let Some(origin) = origin else { return Ok(()) };
     let o = origin.trim().trim_end_matches('/');
-    let ok = o.eq_ignore_ascii_case(policy.own.trim_end_matches('/'))
-        || policy.allowed.iter().any(|a| o.eq_ignore_ascii_case(a.trim_end_matches('/')))
-        || (policy.allow_loopback && is_loopback_origin(o));
+    let same = |a: &str| o.eq_ignore_ascii_case(a.trim_end_matches('/'));
+    let own = policy.own.trim_end_matches('/');
+    let ok = match policy.allowed {
+        AllowedOrigins::Any => true,
+        AllowedOrigins::Listed(extra) => {
+            DEFAULT_ALLOWED_ORIGINS.iter().any(|a| same(a))
+                || extra.iter().any(|a| same(a))
+                || (policy.allow_loopback && is_loopback_origin(o))
+                || (own.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) && same(own))
+        }
+    };
     if ok {
         Ok(())
     } else {
-        Err(Rejection::new(403, INVALID_REQUEST, "Forbidden: Origin not allowed"))
+        Err(Rejection::new(403, INVALID_REQUEST, origin_refusal(o)))
     }
+}
+
+/// The refusal's message: the origin, and how the server's administrator admits it.
+fn origin_refusal(o: &str) -> String {
+    let s = ALLOWED_ORIGINS_SETTING;
+    match normalize_origin(o) {
+        Some(n) => format!(
+            "Forbidden: Origin {n} is not allowed to use this MCP server. Its administrator can admit it \
+             by adding it to the {s} setting (a comma-separated list): {s}={n}"
+        ),
+        None => format!(
+            "Forbidden: Origin {:?} is not allowed to use this MCP server, and it is not an origin the \
+             {s} setting can list; only {s}=* (any origin) admits it",
+            jsonrpc::clip(o, 100)
+        ),
+    }
+}
+
+/// `scheme://host[:port]` in lower case, scheme http or https, no trailing slash, path, query,
+/// credentials or wildcard; at most 255 characters. `None` for anything else (`null` included).
+pub fn normalize_origin(o: &str) -> Option<String> {
+    let lower = o.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"))?;
+    let valid = !rest.is_empty()
+        && lower.len() <= 255
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        && !rest.starts_with(':');
+    valid.then_some(lower)
 }
 
 fn is_loopback_origin(o: &str) -> bool {

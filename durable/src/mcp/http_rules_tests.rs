@@ -3,12 +3,12 @@
 use super::*;
 use crate::mcp::jsonrpc::parse;
 
-fn policy() -> OriginPolicy {
-    OriginPolicy {
-        own: "https://mcp.example.com".into(),
-        allowed: vec!["https://portal.example.net".into()],
-        allow_loopback: true,
-    }
+fn configured() -> AllowedOrigins {
+    AllowedOrigins::Listed(vec!["https://portal.example.net".into()])
+}
+
+fn policy(allowed: &AllowedOrigins) -> OriginPolicy<'_> {
+    OriginPolicy { own: "https://mcp.example.com", allowed, allow_loopback: true }
 }
 
 #[test]
@@ -34,34 +34,92 @@ fn get_and_delete_are_405_on_2026_07_28() {
 
 #[test]
 fn origin_absent_is_allowed() {
-    assert!(check_origin(None, &policy()).is_ok());
+    assert!(check_origin(None, &policy(&configured())).is_ok());
 }
 
 #[test]
-fn origin_own_configured_and_loopback_any_port_are_allowed() {
+fn origin_own_https_configured_default_and_loopback_any_port_are_allowed() {
+    let allowed = configured();
     for o in [
         "https://mcp.example.com",
         "HTTPS://MCP.EXAMPLE.COM",
         "https://portal.example.net",
+        "https://playground.ai.cloudflare.com",
+        "https://playground.ai.cloudflare.com/",
         "http://localhost:6274",
         "http://127.0.0.1:3000",
         "http://[::1]:8080",
         "http://localhost",
     ] {
-        assert!(check_origin(Some(o), &policy()).is_ok(), "{o}");
+        assert!(check_origin(Some(o), &policy(&allowed)).is_ok(), "{o}");
+    }
+}
+
+#[test]
+fn every_default_origin_is_allowed_with_no_setting() {
+    let none = AllowedOrigins::default();
+    for o in DEFAULT_ALLOWED_ORIGINS {
+        assert_eq!(normalize_origin(o).as_deref(), Some(*o), "defaults are written normalised");
+        assert!(check_origin(Some(o), &policy(&none)).is_ok(), "{o}");
     }
 }
 
 #[test]
 fn origin_present_and_not_allowed_is_403() {
-    for o in ["http://evil.example.com", "null", "http://localhost.evil.com", "http://127.0.0.1:99999x", "file://"] {
-        assert_eq!(check_origin(Some(o), &policy()).unwrap_err().status, 403, "{o}");
+    let allowed = configured();
+    for o in [
+        "http://evil.example.com",
+        "null",
+        "http://localhost.evil.com",
+        "http://127.0.0.1:99999x",
+        "file://",
+        "http://playground.ai.cloudflare.com",
+        "https://playground.ai.cloudflare.com.evil.example",
+        "https://evil.playground.ai.cloudflare.com",
+    ] {
+        assert_eq!(check_origin(Some(o), &policy(&allowed)).unwrap_err().status, 403, "{o}");
+    }
+}
+
+/// DNS rebinding: the attacker's name resolves to this server, so the page's `Origin` and the
+/// request's `Host` (from which the own origin is read) are both the attacker's, over http.
+#[test]
+fn a_rebinding_request_whose_host_and_origin_agree_over_http_is_403() {
+    let none = AllowedOrigins::default();
+    for (own, origin) in [("http://rebind.attacker.example:8787", "http://rebind.attacker.example:8787"), ("http://10.0.0.5", "http://10.0.0.5")] {
+        let p = OriginPolicy { own, allowed: &none, allow_loopback: true };
+        assert_eq!(check_origin(Some(origin), &p).unwrap_err().status, 403, "{origin}");
+    }
+}
+
+#[test]
+fn the_refusal_names_the_origin_and_the_setting_that_admits_it() {
+    let none = AllowedOrigins::default();
+    let r = check_origin(Some("https://App.Example.org/"), &policy(&none)).unwrap_err();
+    let m = &r.error.message;
+    assert!(m.contains("https://app.example.org is not allowed"), "{m}");
+    assert!(m.contains("ALLOWED_ORIGINS=https://app.example.org"), "{m}");
+    assert_eq!(r.body()["error"]["message"], serde_json::Value::String(m.clone()));
+    let r = check_origin(Some("null"), &policy(&none)).unwrap_err();
+    assert!(r.error.message.contains("\"null\"") && r.error.message.contains("ALLOWED_ORIGINS=*"), "{}", r.error.message);
+    let long = format!("https://{}", "x".repeat(500));
+    assert!(check_origin(Some(&long), &policy(&none)).unwrap_err().error.message.len() < 400);
+    let r = check_origin(Some("https://a\nb.example"), &policy(&none)).unwrap_err();
+    assert!(!r.error.message.contains('\n') && r.error.message.contains("a\\nb"), "{}", r.error.message);
+}
+
+#[test]
+fn allowed_origins_any_admits_every_origin() {
+    let any = AllowedOrigins::Any;
+    for o in ["https://evil.example.com", "null", "http://rebind.example:8787"] {
+        assert!(check_origin(Some(o), &policy(&any)).is_ok(), "{o}");
     }
 }
 
 #[test]
 fn loopback_can_be_disabled() {
-    let mut p = policy();
+    let allowed = configured();
+    let mut p = policy(&allowed);
     p.allow_loopback = false;
     assert_eq!(check_origin(Some("http://localhost:1"), &p).unwrap_err().status, 403);
 }

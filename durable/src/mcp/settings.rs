@@ -7,11 +7,12 @@
 //! | `WRITER_GROUPS` | comma list; when set, only members of one of them may write | none (everyone writes) |
 //! | `MCP_CONFORMANCE` | `1` serves the `@modelcontextprotocol/conformance` fixtures | `0` |
 //! | `SESSION_TTL_SECS` | idle lifetime of an MCP session, 60 s to 30 days | 86400 |
-//! | `ALLOWED_ORIGINS` | comma list of extra `scheme://host[:port]` origins for browser clients | none |
+//! | `ALLOWED_ORIGINS` | comma list of `scheme://host[:port]` origins of browser clients, added to [`DEFAULT_ALLOWED_ORIGINS`]; `*` for any | none |
 //!
-//! The server's own origin and loopback origins are always allowed.
+//! Loopback origins, the defaults and the server's own https origin are always allowed (see
+//! [`check_origin`](super::http_rules::check_origin), which the front Worker applies).
 
-use super::http_rules::OriginPolicy;
+use super::http_rules::{normalize_origin, AllowedOrigins, OriginPolicy, ALLOWED_ORIGINS_SETTING, DEFAULT_ALLOWED_ORIGINS};
 use super::session::SessionPolicy;
 use super::tools::Role;
 
@@ -29,8 +30,8 @@ pub struct Settings {
     pub writer_groups: Option<Vec<String>>,
     pub conformance: bool,
     pub session_ttl_secs: u64,
-    /// Extra allowed origins, normalised to `scheme://host[:port]` in lower case.
-    pub allowed_origins: Vec<String>,
+    /// Browser origins allowed on `/mcp` besides loopback and the defaults.
+    pub allowed_origins: AllowedOrigins,
 }
 
 impl Default for Settings {
@@ -40,7 +41,7 @@ impl Default for Settings {
             writer_groups: None,
             conformance: false,
             session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
-            allowed_origins: Vec::new(),
+            allowed_origins: AllowedOrigins::default(),
         }
     }
 }
@@ -80,20 +81,10 @@ impl Settings {
                 }
             },
         };
-        let mut allowed_origins = Vec::new();
-        if let Some(v) = get("ALLOWED_ORIGINS") {
-            for o in comma_list(&v) {
-                match normalize_origin(&o) {
-                    Some(n) => allowed_origins.push(n),
-                    None => {
-                        return Err((
-                            "ALLOWED_ORIGINS",
-                            format!("{:?} is not an origin of the form https://host[:port]", clip(&o)),
-                        ))
-                    }
-                }
-            }
-        }
+        let allowed_origins = match get(ALLOWED_ORIGINS_SETTING) {
+            None => AllowedOrigins::default(),
+            Some(v) => allowed_origins(&v)?,
+        };
         Ok(Settings { readonly_group, writer_groups, conformance, session_ttl_secs, allowed_origins })
     }
 
@@ -111,8 +102,8 @@ impl Settings {
     }
 
     /// The `Origin` policy for a server reached at `own_origin`.
-    pub fn origin_policy(&self, own_origin: &str) -> OriginPolicy {
-        OriginPolicy { own: own_origin.to_owned(), allowed: self.allowed_origins.clone(), allow_loopback: true }
+    pub fn origin_policy<'a>(&'a self, own_origin: &'a str) -> OriginPolicy<'a> {
+        OriginPolicy { own: own_origin, allowed: &self.allowed_origins, allow_loopback: true }
     }
 
     pub fn session_policy(&self) -> SessionPolicy {
@@ -128,14 +119,29 @@ fn clip(s: &str) -> &str {
     super::jsonrpc::clip(s, 80)
 }
 
-/// `scheme://host[:port]` with scheme http/https, no path, query, credentials or wildcard.
-fn normalize_origin(o: &str) -> Option<String> {
-    let lower = o.trim_end_matches('/').to_ascii_lowercase();
-    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"))?;
-    let valid = !rest.is_empty()
-        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
-        && !rest.starts_with(':');
-    valid.then_some(lower)
+/// `*` alone, or a comma list of origins; the defaults need not be repeated (they are dropped).
+fn allowed_origins(v: &str) -> Result<AllowedOrigins, SettingError> {
+    let list = comma_list(v);
+    if list.iter().any(|o| o == "*") {
+        return if list.len() == 1 {
+            Ok(AllowedOrigins::Any)
+        } else {
+            Err((ALLOWED_ORIGINS_SETTING, "is either * (any origin) alone or a list of origins, not both".into()))
+        };
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for o in &list {
+        let Some(n) = normalize_origin(o) else {
+            return Err((
+                ALLOWED_ORIGINS_SETTING,
+                format!("{:?} is not an origin of the form https://host[:port] (or use * for any origin)", clip(o)),
+            ));
+        };
+        if !DEFAULT_ALLOWED_ORIGINS.contains(&n.as_str()) && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    Ok(AllowedOrigins::Listed(out))
 }
 
 #[cfg(test)]
@@ -204,12 +210,40 @@ mod tests {
     #[test]
     fn allowed_origins_are_normalised_and_validated() {
         let s = parse(&[("ALLOWED_ORIGINS", "https://App.example.com/, http://localhost:6274")]).unwrap();
-        assert_eq!(s.allowed_origins, vec!["https://app.example.com", "http://localhost:6274"]);
+        assert_eq!(
+            s.allowed_origins,
+            AllowedOrigins::Listed(vec!["https://app.example.com".into(), "http://localhost:6274".into()])
+        );
         let p = s.origin_policy("https://mcp.example.com");
         assert!(crate::mcp::http_rules::check_origin(Some("https://app.example.com"), &p).is_ok());
         assert!(crate::mcp::http_rules::check_origin(Some("https://evil.example.com"), &p).is_err());
-        for bad in ["*", "app.example.com", "https://a.example/path", "ftp://x", "https://u@x"] {
-            assert_eq!(parse(&[("ALLOWED_ORIGINS", bad)]).unwrap_err().0, "ALLOWED_ORIGINS", "{bad}");
+        for bad in ["app.example.com", "https://a.example/path", "ftp://x", "https://u@x", "null", "https://*.example.com"] {
+            let (name, why) = parse(&[("ALLOWED_ORIGINS", bad)]).unwrap_err();
+            assert_eq!(name, "ALLOWED_ORIGINS", "{bad}");
+            assert!(why.contains("https://host[:port]"), "{why}");
+        }
+    }
+
+    #[test]
+    fn allowed_origins_star_alone_admits_any_origin() {
+        let s = parse(&[("ALLOWED_ORIGINS", " * ")]).unwrap();
+        assert_eq!(s.allowed_origins, AllowedOrigins::Any);
+        let p = s.origin_policy("https://mcp.example.com");
+        for o in ["https://anything.example", "null", "http://10.0.0.1:3000"] {
+            assert!(crate::mcp::http_rules::check_origin(Some(o), &p).is_ok(), "{o}");
+        }
+        let (name, why) = parse(&[("ALLOWED_ORIGINS", "*, https://a.example")]).unwrap_err();
+        assert_eq!(name, "ALLOWED_ORIGINS");
+        assert!(why.contains("alone"), "{why}");
+    }
+
+    #[test]
+    fn allowed_origins_extend_the_defaults_and_need_not_repeat_them() {
+        let s = parse(&[("ALLOWED_ORIGINS", "https://playground.ai.cloudflare.com,https://a.example,https://A.example")]).unwrap();
+        assert_eq!(s.allowed_origins, AllowedOrigins::Listed(vec!["https://a.example".into()]));
+        let p = s.origin_policy("https://mcp.example.com");
+        for o in DEFAULT_ALLOWED_ORIGINS.iter().chain(&["https://a.example"]) {
+            assert!(crate::mcp::http_rules::check_origin(Some(o), &p).is_ok(), "{o}");
         }
     }
 }

@@ -9,7 +9,7 @@
 //! | `POST /oauth/token` | redeem a code or rotate a refresh token ([`grants::token`]) |
 //! | `POST /oauth/revoke` | RFC 7009 revocation |
 //! | `POST /oauth/dev-token` | DEV_MODE only: a grant and access token for a test user, no login |
-//! | `* /mcp` | bearer check ([`grants::authenticate`]), then the MCP host |
+//! | `* /mcp` | bearer check ([`grants::authenticate`]), then the MCP host (the Worker checked `Origin`) |
 //! | `/_dev/hits` | DEV_MODE diagnostics counter |
 //! | `/_dev/alarm` | DEV_MODE: when the cleanup alarm is due |
 //! | `/_dev/panic`, `/_dev/crash-next-write` | DEV_MODE faults: a panic now, or in the next write between R2 and its audit row |

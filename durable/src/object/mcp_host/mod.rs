@@ -95,8 +95,8 @@ impl McpHost {
         self.inner.r2.arm_crash_before_audit();
     }
 
-    /// An authenticated `/mcp` request (any method). `req.url()` is the public URL the client
-    /// used, so its origin is this server's origin.
+    /// An authenticated `/mcp` request (any method), whose `Origin` the front Worker has already
+    /// checked (before authentication, so a refused browser client is told so before it logs in).
     pub async fn serve(&self, req: Request, caller: McpCaller) -> Result<Response> {
         let host: &Rc<Host> = &self.inner;
         let settings = match &host.settings {
@@ -111,11 +111,6 @@ impl McpHost {
             Ok(m) => m,
             Err(r) => return replies::rejection(&r),
         };
-        let url = req.inner().url();
-        let own = crate::url_parts::origin(&url).unwrap_or("").to_owned();
-        if let Err(r) = http_rules::check_origin(header(&req, "Origin").as_deref(), &settings.origin_policy(&own)) {
-            return replies::rejection(&r);
-        }
         let log_fields = header(&req, LOG_FIELDS_HEADER).is_some();
         let client_id = log_fields.then(|| caller.client_id.clone());
         let mut resp = match method {
