@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use futures::future::{select, Either};
+use r2_mcp_durable::body;
 use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
 
 use crate::config::{Upstream, UpstreamEndpoints};
@@ -232,16 +233,16 @@ async fn get(url: &str) -> Result<(u16, Vec<u8>), UpstreamError> {
 async fn send(url: &str, init: &RequestInit) -> Result<(u16, Vec<u8>), UpstreamError> {
     let req = Request::new_with_init(url, init).map_err(|e| UpstreamError::Unavailable(e.to_string()))?;
     let fetch = Box::pin(async move {
-        let mut resp = Fetch::Request(req).send().await?;
-        let status = resp.status_code();
-        let body = resp.bytes().await?;
-        Ok::<_, worker::Error>((status, body))
+        let resp = Fetch::Request(req).send().await.map_err(|e| format!("{url}: {e}"))?;
+        match body::response(&resp, MAX_DOC).await {
+            Ok(b) => Ok((resp.status_code(), b)),
+            Err(body::BodyError::TooLarge) => Err(format!("{url} answered a document over {MAX_DOC} bytes")),
+            Err(body::BodyError::Unreadable) => Err(format!("{url}: the answer could not be read")),
+        }
     });
     let timeout = Box::pin(Delay::from(TIMEOUT));
     match select(fetch, timeout).await {
-        Either::Left((Ok((status, body)), _)) if body.len() <= MAX_DOC => Ok((status, body)),
-        Either::Left((Ok(_), _)) => Err(UpstreamError::Unavailable(format!("{url} answered a document over {MAX_DOC} bytes"))),
-        Either::Left((Err(e), _)) => Err(UpstreamError::Unavailable(format!("{url}: {e}"))),
+        Either::Left((r, _)) => r.map_err(UpstreamError::Unavailable),
         Either::Right(_) => Err(UpstreamError::Unavailable(format!("{url} did not answer within {}s", TIMEOUT.as_secs()))),
     }
 }
