@@ -2,7 +2,8 @@
 //! start of the upstream login.
 //!
 //! - `GET`: phase 1 (client and redirect URI, exactly) fails with an error page, never a redirect;
-//!   phase 2 fails with a redirect carrying `error`, `state` and `iss`. A valid request shows the
+//!   phase 2 fails with a redirect carrying `error`, `state` and `iss` when this browser approved
+//!   the client before, and otherwise with an error page naming the client (RFC 9700 §4.11.2). A valid request shows the
 //!   consent page, unless this browser already approved this client with these redirect URIs.
 //! - `POST` (the consent form): the CSRF token must match the single-use consent cookie. Deny sends
 //!   `access_denied` back to the client; Approve remembers the approval and starts the upstream
@@ -98,12 +99,17 @@ async fn get(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
         return page_error(400, "Unknown client", "This application is not registered with this server.");
     };
     let resource = ctx.resource();
+    let cookie_header = req.headers().get("Cookie")?.unwrap_or_default();
     let request = match authorize::validate(&q, &client, redirect, &authorize_config(&resource)) {
         Ok(r) => r,
-        Err(e) => return http::redirect(&e.location(&ctx.origin), &[]),
+        // Errors go back to the client only if this browser approved it before (RFC 9700 §4.11.2).
+        Err(e) if remembered(ctx, &cookie_header, &client) => return http::redirect(&e.location(&ctx.origin), &[]),
+        Err(e) => {
+            let page = authorize::unapproved_client_page(&client, &e);
+            return page_error(400, page.title, &page.message);
+        }
     };
 
-    let cookie_header = req.headers().get("Cookie")?.unwrap_or_default();
     if remembered(ctx, &cookie_header, &client) {
         return start_upstream(ctx, up, request, Vec::new()).await;
     }
