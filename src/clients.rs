@@ -12,6 +12,7 @@ use r2_mcp_durable::body;
 use worker::{AbortController, Delay, Fetch, RequestRedirect};
 
 use crate::oauth::client_metadata_document as cimd;
+use crate::oauth::source_key;
 use crate::oauth::registration::ClientRecord;
 use crate::routes::Ctx;
 
@@ -62,9 +63,10 @@ pub async fn put(ctx: &Ctx, record: &ClientRecord) -> Result<()> {
     Ok(())
 }
 
-/// Counts one registration from `source`; `Err(retry_after_secs)` when over the limit.
-pub async fn allow_registration(ctx: &Ctx, source: &str) -> Result<std::result::Result<(), u32>> {
-    let key: String = source.chars().filter(|c| c.is_ascii_hexdigit() || *c == '.' || *c == ':').take(64).collect();
+/// Counts one registration from `source` (the `CF-Connecting-IP` header), under its rate-limit
+/// key: the IPv4 address, or the IPv6 /64; `Err(retry_after_secs)` when over the limit.
+pub async fn allow_registration(ctx: &Ctx, source: Option<&str>) -> Result<std::result::Result<(), u32>> {
+    let key = source_key::rate_limit_key(source);
     let object = format!("limits:{}", key.chars().take(4).collect::<String>());
     let max = ctx.config.registrations_per_hour;
     let path = format!("/limit/register-{key}?max={max}&window=3600");
@@ -75,6 +77,12 @@ pub async fn allow_registration(ctx: &Ctx, source: &str) -> Result<std::result::
         return Ok(Err(u32::try_from(retry).unwrap_or(3600)));
     }
     Ok(Ok(()))
+}
+
+/// DEV_MODE only (the Worker's `/_dev/registry/` routes): passes a diagnostic call to the registry
+/// object `object` and its answer back.
+pub async fn dev_call(ctx: &Ctx, object: &str, method: Method, path: &str) -> Result<worker::Response> {
+    call(ctx, object, method, path, None, Headers::new()).await
 }
 
 /// How long a fetched metadata document, or the failure to get one, is remembered in this isolate:

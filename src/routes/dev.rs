@@ -46,6 +46,16 @@ pub async fn handle(req: Request, ctx: &Ctx, path: &str) -> Result<Response> {
         let inner = Request::new_with_init(&target, &init)?;
         return stub.fetch_with_request(inner).await;
     }
+    if let Some(rest) = path.strip_prefix("/_dev/registry/") {
+        let Some((name, route)) = rest.split_once('/') else {
+            return http::json_error(404, "not_found", "expected /_dev/registry/<object>/<route>");
+        };
+        if !(name.starts_with("clients:") || name.starts_with("limits:")) || name.len() > 80 {
+            return http::json_error(400, "invalid_request", "a registry object is named clients:<..> or limits:<..>");
+        }
+        let query = r2_mcp_durable::url_parts::query(&req.inner().url()).to_owned();
+        return crate::clients::dev_call(ctx, name, req.method(), &format!("/_dev/{route}?{query}")).await;
+    }
     if path == "/_dev/metrics" {
         return http::json(200, &serde_json::json!({ "wasm_memory_bytes": wasm_memory_bytes() }));
     }

@@ -1,5 +1,5 @@
 //! `POST /register` (RFC 7591 dynamic client registration), wasm32 only: bounded body, a per-source
-//! rate limit, every field validated by [`crate::oauth::registration`], the secret (for
+//! rate limit (IPv4 address or IPv6 /64), every field validated by [`crate::oauth::registration`], the secret (for
 //! confidential clients) returned once and stored only as a hash.
 
 use worker::{Request, Response, Result};
@@ -21,8 +21,8 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
     if req.method() != worker::Method::Post {
         return http::with_cors(req.headers(), oauth_error(&OAuthError::invalid_request("use POST"), 405)?);
     }
-    let source = req.headers().get("CF-Connecting-IP")?.unwrap_or_else(|| "local".into());
-    if let Err(retry_after) = clients::allow_registration(ctx, &source).await? {
+    let source = req.headers().get("CF-Connecting-IP")?;
+    if let Err(retry_after) = clients::allow_registration(ctx, source.as_deref()).await? {
         return http::with_cors(req.headers(), oauth_error(&OAuthError::rate_limited(retry_after), 0)?);
     }
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
