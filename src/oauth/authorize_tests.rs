@@ -26,6 +26,7 @@ fn client(uris: &[&str]) -> ClientRecord {
             software_id: None,
             software_version: None,
         },
+        grant_types_honoured: true,
     }
 }
 

@@ -92,6 +92,7 @@ pub fn client_from_document(url: &str, body: &[u8], now: i64) -> Result<ClientRe
         client_id_issued_at: now,
         last_used_at: now,
         metadata,
+        grant_types_honoured: true,
     })
 }
 

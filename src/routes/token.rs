@@ -70,6 +70,11 @@ async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecor
         Ok(r) => r,
         Err(e) => return oauth_error(&e, 0),
     };
+    // RFC 6749 §5.2: only the grant types the client registered; a refresh token only if it registered that.
+    let issue_refresh = match token_request::check_client_grant(&request, client) {
+        Ok(r) => r,
+        Err(e) => return oauth_error(&e, 0),
+    };
     let (presented, grant) = match request {
         TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
             (code.clone(), TokenGrant::AuthorizationCode { code, redirect_uri, code_verifier, resource })
@@ -98,6 +103,7 @@ async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecor
         resource,
         lifetimes: Lifetimes { code: l.code, access: l.access, refresh: l.refresh },
         upstream,
+        issue_refresh,
     };
     let (status, body) = call_object(ctx, parts.user_key, "/oauth/token", &call).await?;
     let mut resp = http::json(status, &body)?;
