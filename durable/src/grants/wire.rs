@@ -80,7 +80,7 @@ pub struct TokenCall {
     #[serde(default)]
     pub upstream: Option<UpstreamClient>,
     /// Whether the client registered the `refresh_token` grant: when not, a code is exchanged for
-    /// an access token only (no refresh token is minted, stored or returned). Absent means true.
+    /// an access token only (no refresh token is stored or returned). Absent means true.
     #[serde(default = "yes")]
     pub issue_refresh: bool,
 }

@@ -175,8 +175,8 @@ fn token_body(m: &Minted, issue: &rules::Issue) -> Value {
         "refresh_token": m.refresh,
         "scope": issue.access.scope.join(" "),
     });
-    if !issue.refresh_issued {
-        body.as_object_mut().map(|b| b.remove("refresh_token"));
+    if let Some(b) = body.as_object_mut().filter(|_| !issue.refresh_issued) {
+        b.remove("refresh_token");
     }
     body
 }
