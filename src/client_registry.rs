@@ -1,5 +1,6 @@
 //! The exported Durable Object class `ClientRegistry`: a thin shell over
-//! [`r2_mcp_durable::registry::ClientRegistry`] (registered clients, registration rate limits).
+//! [`r2_mcp_durable::registry::ClientRegistry`] (registered clients, registration rate limits, and
+//! the alarm that sweeps both).
 
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
@@ -17,5 +18,9 @@ impl DurableObject for ClientRegistry {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         self.inner.fetch(req).await
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.inner.alarm().await
     }
 }

@@ -8,9 +8,11 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use futures::future::{select, Either};
-use worker::{Delay, Fetch};
+use r2_mcp_durable::body;
+use worker::{AbortController, Delay, Fetch, RequestRedirect};
 
 use crate::oauth::client_metadata_document as cimd;
+use crate::oauth::source_key;
 use crate::oauth::registration::ClientRecord;
 use crate::routes::Ctx;
 
@@ -61,9 +63,10 @@ pub async fn put(ctx: &Ctx, record: &ClientRecord) -> Result<()> {
     Ok(())
 }
 
-/// Counts one registration from `source`; `Err(retry_after_secs)` when over the limit.
-pub async fn allow_registration(ctx: &Ctx, source: &str) -> Result<std::result::Result<(), u32>> {
-    let key: String = source.chars().filter(|c| c.is_ascii_hexdigit() || *c == '.' || *c == ':').take(64).collect();
+/// Counts one registration from `source` (the `CF-Connecting-IP` header), under its rate-limit
+/// key: the IPv4 address, or the IPv6 /64; `Err(retry_after_secs)` when over the limit.
+pub async fn allow_registration(ctx: &Ctx, source: Option<&str>) -> Result<std::result::Result<(), u32>> {
+    let key = source_key::rate_limit_key(source);
     let object = format!("limits:{}", key.chars().take(4).collect::<String>());
     let max = ctx.config.registrations_per_hour;
     let path = format!("/limit/register-{key}?max={max}&window=3600");
@@ -76,67 +79,78 @@ pub async fn allow_registration(ctx: &Ctx, source: &str) -> Result<std::result::
     Ok(Ok(()))
 }
 
-/// How long a fetched metadata document is trusted in this isolate.
-const DOCUMENT_TTL_MS: f64 = 5.0 * 60.0 * 1000.0;
-/// Most documents cached at once.
-const DOCUMENT_CACHE_MAX: usize = 64;
-
-thread_local! {
-    static DOCUMENTS: RefCell<Vec<(String, ClientRecord, f64)>> = const { RefCell::new(Vec::new()) };
+/// DEV_MODE only (the Worker's `/_dev/registry/` routes): passes a diagnostic call to the registry
+/// object `object` and its answer back.
+pub async fn dev_call(ctx: &Ctx, object: &str, method: Method, path: &str) -> Result<worker::Response> {
+    call(ctx, object, method, path, None, Headers::new()).await
 }
 
-/// The client described by the metadata document at `url`: fetched (5 s, 5 KiB at most), validated,
-/// cached for five minutes. `None` when it cannot be fetched or is not a valid document.
+/// How long a fetched metadata document, or the failure to get one, is remembered in this isolate:
+/// one URL costs at most one fetch per period.
+const DOCUMENT_TTL_MS: f64 = 5.0 * 60.0 * 1000.0;
+/// Most documents (and failures) remembered at once; the oldest goes first.
+const DOCUMENT_CACHE_MAX: usize = 128;
+/// A document that takes longer than this is a failure (the fetch is aborted).
+const DOCUMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+thread_local! {
+    /// URL → the client it describes (`None`: fetching or validating it failed), and when.
+    static DOCUMENTS: RefCell<Vec<(String, Option<ClientRecord>, f64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The client described by the metadata document at `url` (already checked by
+/// `cimd::is_document_url`: no fetch is made for any other URL): fetched without following
+/// redirects (a 3xx is a failure), within 5 s, reading at most 5 KiB of body; validated; and
+/// remembered for five minutes, failures included. `None` when it cannot be used.
 async fn document_client(url: &str) -> Option<ClientRecord> {
     let now = worker::Date::now().as_millis() as f64;
-    if let Some(c) = DOCUMENTS.with(|d| d.borrow().iter().find(|(u, _, at)| u == url && now - at < DOCUMENT_TTL_MS).map(|(_, c, _)| c.clone())) {
-        return Some(c);
+    let cached = DOCUMENTS.with(|d| d.borrow().iter().find(|(u, _, at)| u == url && now - at < DOCUMENT_TTL_MS).map(|(_, c, _)| c.clone()));
+    if let Some(client) = cached {
+        return client;
     }
-    let headers = Headers::new();
-    headers.set("Accept", "application/json").ok()?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let req = Request::new_with_init(url, &init).ok()?;
-    let fetch = Box::pin(async move {
-        let mut resp = Fetch::Request(req).send().await?;
-        let status = resp.status_code();
-        let declared = resp.headers().get("Content-Length")?.and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > cimd::MAX_DOCUMENT) {
-            return Ok((413, Vec::new()));
-        }
-        let body = resp.bytes().await?;
-        Ok::<_, worker::Error>((status, body))
-    });
-    let (status, body) = match select(fetch, Box::pin(Delay::from(Duration::from_secs(5)))).await {
-        Either::Left((Ok(r), _)) => r,
-        Either::Left((Err(e), _)) => {
-            worker::console_warn!("client metadata document {url}: {e}");
-            return None;
-        }
-        Either::Right(_) => {
-            worker::console_warn!("client metadata document {url}: no answer within 5 s");
-            return None;
-        }
+    let client = match fetch_document(url).await {
+        Ok(body) => cimd::client_from_document(url, &body, (now / 1000.0) as i64).map_err(|e| e.description),
+        Err(why) => Err(why),
     };
-    if status != 200 {
-        worker::console_warn!("client metadata document {url}: status {status}");
-        return None;
-    }
-    match cimd::client_from_document(url, &body, (now / 1000.0) as i64) {
-        Ok(client) => {
-            DOCUMENTS.with(|d| {
-                let mut d = d.borrow_mut();
-                d.retain(|(u, _, _)| u != url);
-                if d.len() >= DOCUMENT_CACHE_MAX {
-                    d.remove(0);
-                }
-                d.push((url.to_owned(), client.clone(), now));
-            });
-            Some(client)
+    let client = client.map_err(|why| worker::console_warn!("client metadata document {url}: {why}")).ok();
+    DOCUMENTS.with(|d| {
+        let mut d = d.borrow_mut();
+        d.retain(|(u, _, at)| u != url && now - at < DOCUMENT_TTL_MS);
+        if d.len() >= DOCUMENT_CACHE_MAX {
+            d.remove(0);
         }
-        Err(e) => {
-            worker::console_warn!("client metadata document {url}: {}", e.description);
-            None
+        d.push((url.to_owned(), client.clone(), now));
+    });
+    client
+}
+
+/// GETs a document: no redirects followed, a timeout that aborts the fetch, a bounded body.
+async fn fetch_document(url: &str) -> std::result::Result<Vec<u8>, String> {
+    let headers = Headers::new();
+    headers.set("Accept", "application/json").map_err(|e| e.to_string())?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let abort = AbortController::default();
+    let signal = abort.signal();
+    let fetch = Box::pin(async move {
+        let resp = Fetch::Request(req).send_with_signal(&signal).await.map_err(|e| e.to_string())?;
+        match resp.status_code() {
+            200 => {}
+            s @ 300..=399 => return Err(format!("answered a redirect ({s}); redirects are not followed")),
+            s => return Err(format!("answered status {s}")),
+        }
+        match body::response(&resp, cimd::MAX_DOCUMENT).await {
+            Ok(b) => Ok(b),
+            Err(body::BodyError::TooLarge) => Err(format!("the document is larger than {} bytes", cimd::MAX_DOCUMENT)),
+            Err(body::BodyError::Unreadable) => Err("the document could not be read".to_owned()),
+        }
+    });
+    match select(fetch, Box::pin(Delay::from(DOCUMENT_TIMEOUT))).await {
+        Either::Left((r, _)) => r,
+        Either::Right(_) => {
+            abort.abort();
+            Err(format!("no answer within {} s", DOCUMENT_TIMEOUT.as_secs()))
         }
     }
 }

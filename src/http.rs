@@ -1,6 +1,7 @@
 //! Response builders shared by every route (wasm32 only): JSON with `Cache-Control: no-store`, HTML
 //! pages with their security headers, redirects, and CORS for browser-based MCP clients.
 
+pub use r2_mcp_durable::body::BodyError;
 use worker::{Headers, Request, Response, Result};
 
 /// Headers a browser client may read from our answers (MCP session and auth challenges).
@@ -54,15 +55,12 @@ pub fn redirect(location: &str, set_cookies: &[String]) -> Result<Response> {
     Ok(Response::empty()?.with_status(302).with_headers(headers))
 }
 
-/// Reads the whole body if it is at most `max` bytes; `None` when larger (the caller answers 413).
-pub async fn read_body(req: &mut Request, max: usize) -> Result<Option<Vec<u8>>> {
-    if let Some(len) = req.headers().get("Content-Length")?.and_then(|v| v.parse::<usize>().ok()) {
-        if len > max {
-            return Ok(None);
-        }
-    }
-    let bytes = req.bytes().await?;
-    Ok((bytes.len() <= max).then_some(bytes))
+/// Reads the request's body, at most `max` bytes, chunk by chunk (`r2_mcp_durable::body`): a
+/// larger one, chunked or with a declared length, is refused as soon as it passes `max`, its
+/// stream cancelled. `Err` says why: [`BodyError::TooLarge`] is a 413, [`BodyError::Unreadable`]
+/// (the client went away midway) a 400.
+pub async fn read_body(req: &Request, max: usize) -> std::result::Result<Vec<u8>, BodyError> {
+    r2_mcp_durable::body::request(req.inner(), max).await
 }
 
 /// Answers a CORS preflight for the routes browser clients call.

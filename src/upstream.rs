@@ -1,6 +1,6 @@
 //! The client side of the upstream OpenID Provider (Cloudflare Access for SaaS, or any standard
 //! one), wasm32 only: discovery (cached), the JWKS (cached, refetched once when an id_token names an
-//! unknown `kid`), the authorization-code exchange, and complete id_token validation — signature by
+//! unknown `kid`, at most once a minute), the authorization-code exchange, and complete id_token validation — signature by
 //! WebCrypto, claims by [`crate::oauth::id_token`].
 
 use std::cell::RefCell;
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use futures::future::{select, Either};
+use r2_mcp_durable::body;
 use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
 
 use crate::config::{Upstream, UpstreamEndpoints};
@@ -67,6 +68,8 @@ thread_local! {
     static DISCOVERY: RefCell<Option<(Endpoints, f64)>> = const { RefCell::new(None) };
     /// JWKS documents by URL (the upstream provider's, or an Access team's certs).
     static JWKS: RefCell<Vec<(String, Vec<u8>, f64)>> = const { RefCell::new(Vec::new()) };
+    /// When an unknown `kid` last refetched each JWKS.
+    static JWKS_REFETCHED: RefCell<Vec<(String, f64)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn now_ms() -> f64 {
@@ -175,11 +178,7 @@ pub async fn verify_id_token(up: &Upstream, ep: &Endpoints, token: &str, nonce: 
 /// when given: id_tokens carry one, Access application tokens do not).
 pub async fn verify_jwt(jwks_url: &str, token: &str, issuer: &str, audience: &str, nonce: Option<&str>) -> Result<Identity, UpstreamError> {
     let jwt = id_token::parse(token).map_err(|e| UpstreamError::InvalidIdToken(format!("{e:?}")))?;
-    let key = match select_key(jwks_url, &jwt.kid, jwt.alg, false).await {
-        Err(jwks::JwksError::UnknownKid) => select_key(jwks_url, &jwt.kid, jwt.alg, true).await,
-        other => other,
-    }
-    .map_err(|e| UpstreamError::InvalidIdToken(format!("signing key: {e:?}")))?;
+    let key = select_key(jwks_url, &jwt.kid, jwt.alg).await.map_err(|e| UpstreamError::InvalidIdToken(format!("signing key: {e:?}")))?;
     let alg = match jwt.alg {
         Alg::Rs256 => JwsAlg::Rs256,
         Alg::Es256 => JwsAlg::Es256,
@@ -200,27 +199,45 @@ pub async fn verify_jwt(jwks_url: &str, token: &str, issuer: &str, audience: &st
     id_token::validate_claims(&jwt, &expected).map_err(|e| UpstreamError::InvalidIdToken(format!("{e:?}")))
 }
 
-/// Looks `kid` up in the cached JWKS, fetching it when absent, stale or `refresh` is set.
-async fn select_key(url: &str, kid: &str, alg: Alg, refresh: bool) -> Result<jwks::VerifyKey, jwks::JwksError> {
-    let cached = JWKS.with(|j| {
-        j.borrow().iter().find(|(u, _, at)| u == url && now_ms() - at < JWKS_TTL_MS).map(|(_, b, _)| b.clone())
-    });
-    let doc = match cached {
-        Some(b) if !refresh => b,
-        _ => {
-            let (status, body) = get(url).await.map_err(|_| jwks::JwksError::Malformed)?;
-            if status != 200 {
-                return Err(jwks::JwksError::Malformed);
-            }
-            JWKS.with(|j| {
-                let mut j = j.borrow_mut();
-                j.retain(|(u, _, _)| u != url);
-                j.push((url.to_owned(), body.clone(), now_ms()));
-            });
-            body
-        }
+/// Looks `kid` up in the JWKS at `url`: the cached copy, fetched when absent or stale. An unknown
+/// `kid` refetches it once, unless the copy in hand was just fetched or an unknown `kid` already
+/// refetched it within the last minute (`jwks::may_refetch_for_unknown_kid`).
+async fn select_key(url: &str, kid: &str, alg: Alg) -> Result<jwks::VerifyKey, jwks::JwksError> {
+    let now = now_ms();
+    let cached = JWKS.with(|j| j.borrow().iter().find(|(u, _, at)| u == url && now - at < JWKS_TTL_MS).map(|(_, b, _)| b.clone()));
+    let (doc, just_fetched) = match cached {
+        Some(b) => (b, false),
+        None => (fetch_jwks(url).await?, true),
     };
-    jwks::select(&doc, kid, alg)
+    match jwks::select(&doc, kid, alg) {
+        Err(jwks::JwksError::UnknownKid) if !just_fetched => {
+            let last = JWKS_REFETCHED.with(|r| r.borrow().iter().find(|(u, _)| u == url).map(|(_, at)| *at));
+            if !jwks::may_refetch_for_unknown_kid(last, now) {
+                return Err(jwks::JwksError::UnknownKid);
+            }
+            JWKS_REFETCHED.with(|r| {
+                let mut r = r.borrow_mut();
+                r.retain(|(u, _)| u != url);
+                r.push((url.to_owned(), now));
+            });
+            jwks::select(&fetch_jwks(url).await?, kid, alg)
+        }
+        other => other,
+    }
+}
+
+/// Fetches the JWKS at `url` and caches it.
+async fn fetch_jwks(url: &str) -> Result<Vec<u8>, jwks::JwksError> {
+    let (status, body) = get(url).await.map_err(|_| jwks::JwksError::Malformed)?;
+    if status != 200 {
+        return Err(jwks::JwksError::Malformed);
+    }
+    JWKS.with(|j| {
+        let mut j = j.borrow_mut();
+        j.retain(|(u, _, _)| u != url);
+        j.push((url.to_owned(), body.clone(), now_ms()));
+    });
+    Ok(body)
 }
 
 async fn get(url: &str) -> Result<(u16, Vec<u8>), UpstreamError> {
@@ -235,16 +252,16 @@ async fn get(url: &str) -> Result<(u16, Vec<u8>), UpstreamError> {
 async fn send(url: &str, init: &RequestInit) -> Result<(u16, Vec<u8>), UpstreamError> {
     let req = Request::new_with_init(url, init).map_err(|e| UpstreamError::Unavailable(e.to_string()))?;
     let fetch = Box::pin(async move {
-        let mut resp = Fetch::Request(req).send().await?;
-        let status = resp.status_code();
-        let body = resp.bytes().await?;
-        Ok::<_, worker::Error>((status, body))
+        let resp = Fetch::Request(req).send().await.map_err(|e| format!("{url}: {e}"))?;
+        match body::response(&resp, MAX_DOC).await {
+            Ok(b) => Ok((resp.status_code(), b)),
+            Err(body::BodyError::TooLarge) => Err(format!("{url} answered a document over {MAX_DOC} bytes")),
+            Err(body::BodyError::Unreadable) => Err(format!("{url}: the answer could not be read")),
+        }
     });
     let timeout = Box::pin(Delay::from(TIMEOUT));
     match select(fetch, timeout).await {
-        Either::Left((Ok((status, body)), _)) if body.len() <= MAX_DOC => Ok((status, body)),
-        Either::Left((Ok(_), _)) => Err(UpstreamError::Unavailable(format!("{url} answered a document over {MAX_DOC} bytes"))),
-        Either::Left((Err(e), _)) => Err(UpstreamError::Unavailable(format!("{url}: {e}"))),
+        Either::Left((r, _)) => r.map_err(UpstreamError::Unavailable),
         Either::Right(_) => Err(UpstreamError::Unavailable(format!("{url} did not answer within {}s", TIMEOUT.as_secs()))),
     }
 }

@@ -4,6 +4,7 @@
 //! # Layout
 //! | module | owns |
 //! |---|---|
+//! | [`body`] | request and response bodies read with a bound (chunked or not), for the Worker and the objects |
 //! | [`grants`] | OAuth grants and tokens: token format, hashing, code and refresh-rotation rules |
 //! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
 //! | [`memo`] | a small bounded in-memory memo in front of storage (etags, sessions) |
@@ -15,6 +16,7 @@
 //! The deployable crate exports the class; everything here that is not wasm32-only is plain Rust and
 //! tested natively.
 
+pub mod body;
 pub mod grants;
 pub mod mcp;
 pub mod memo;

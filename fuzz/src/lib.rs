@@ -119,6 +119,7 @@ pub fn public_client() -> oauth::registration::ClientRecord {
             software_id: None,
             software_version: None,
         },
+        grant_types_honoured: true,
     }
 }
 

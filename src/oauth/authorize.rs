@@ -4,7 +4,9 @@
 //! Phase 1 ([`check_client`]) settles the client and the redirect URI. Until both are known to
 //! be good nothing may be redirected (RFC 6749 §4.1.2.1): its failures are shown as an error page.
 //! Phase 2 ([`validate`]) checks the rest; its failures go back to the client's redirect URI with
-//! `error`, `state` and `iss`.
+//! `error`, `state` and `iss` — but only for a client this browser approved before: for any other
+//! they are an error page naming the client ([`unapproved_client_page`], RFC 9700 §4.11.2), so
+//! a registration cannot turn this server into an open redirector.
 
 use super::errors::{ErrorCode, OAuthError};
 use super::form::{self, Form};
@@ -37,6 +39,25 @@ impl RedirectError {
     /// The `Location` to send (302/303).
     pub fn location(&self, issuer: &str) -> String {
         error_redirect(&self.redirect_uri, &self.error, self.state.as_deref(), issuer)
+    }
+}
+
+/// RFC 9700 §4.11.2: a phase-2 failure for a client this browser never approved is shown, not
+/// redirected (anyone may register any redirect URI, so redirecting would make this server an
+/// open redirector). The page names the client as registered and the problem; the page builder
+/// escapes every value.
+pub fn unapproved_client_page(client: &ClientRecord, e: &RedirectError) -> PageError {
+    let who = match client.metadata.client_name.as_deref() {
+        Some(name) => format!("The application \u{201c}{name}\u{201d} (client ID {})", client.client_id),
+        None => format!("The application with client ID {}", client.client_id),
+    };
+    PageError {
+        title: "Invalid authorization request",
+        message: format!(
+            "{who} sent an authorization request this server cannot accept: {} ({}). You were not sent back to it because you have not approved it here before.",
+            e.error.description,
+            e.error.code.as_str()
+        ),
     }
 }
 

@@ -26,6 +26,7 @@ fn client(uris: &[&str]) -> ClientRecord {
             software_id: None,
             software_version: None,
         },
+        grant_types_honoured: true,
     }
 }
 
@@ -156,4 +157,20 @@ fn rfc9207_redirects_carry_iss_and_keep_existing_query() {
     assert_eq!(success_redirect("https://c.example/cb?", "abc", None, "https://as.example"), "https://c.example/cb?code=abc&iss=https%3A%2F%2Fas.example");
     let denied = OAuthError::new(ErrorCode::AccessDenied, "");
     assert_eq!(error_redirect("vscode://x.y/cb?a=b", &denied, Some("st&ate"), "https://as.example"), "vscode://x.y/cb?a=b&error=access_denied&state=st%26ate&iss=https%3A%2F%2Fas.example");
+}
+
+#[test]
+fn rfc9700_4_11_2_an_unapproved_client_gets_a_page_naming_it_and_the_problem() {
+    let e = run(&good("").replace("S256", "plain")).err().unwrap_or_else(|| panic!("should fail"));
+    let mut c = client(&["https://c.example/cb"]);
+    c.metadata.client_name = Some("<b>Evil</b> & co".into());
+    let page = unapproved_client_page(&c, &e);
+    assert!(page.message.contains("\u{201c}<b>Evil</b> & co\u{201d} (client ID cid)"), "{}", page.message);
+    assert!(page.message.contains("invalid_request"), "{}", page.message);
+    let html = crate::oauth::html::error_page(page.title, &page.message);
+    assert!(html.contains("&lt;b&gt;Evil&lt;/b&gt; &amp; co"), "escaped on the page");
+    assert!(!html.contains("<b>Evil"));
+    assert!(!html.contains("https://c.example/cb"), "no link to the redirect URI");
+    c.metadata.client_name = None;
+    assert!(unapproved_client_page(&c, &e).message.starts_with("The application with client ID cid sent"));
 }

@@ -145,6 +145,7 @@ mod tests {
                 software_id: None,
                 software_version: None,
             },
+            grant_types_honoured: true,
         }
     }
 

@@ -11,32 +11,58 @@ pub const MAX_DOCUMENT: usize = 5 * 1024;
 /// Longest client id URL accepted.
 pub const MAX_URL: usize = 2000;
 
-/// Whether `client_id` is a metadata-document URL this server may fetch: `https`, with a host and
-/// a path other than `/`, no query, fragment, credentials or dot segments, no whitespace or
-/// controls. `allow_loopback_http` admits `http://127.0.0.1…` and `http://localhost…` (local
-/// development only).
+/// Host names a document may not live under: the names of this machine or of a local network
+/// (RFC 6761 `localhost`, RFC 6762 `.local`, RFC 8375 `.home.arpa`, and the `.internal`, `.lan`
+/// and `.localdomain` names private networks use). The name itself and every name below it.
+pub const LOCAL_NAMES: &[&str] = &["localhost", "local", "internal", "lan", "home.arpa", "localdomain"];
+
+/// Whether `client_id` is a metadata-document URL this server may fetch: `https` on the default
+/// port (no port written), a public DNS name as host ([`is_public_host`]: no IP literal in any
+/// spelling, no local name), a path other than `/`, no query, fragment, credentials or dot
+/// segments, no whitespace or controls. `allow_loopback_http` admits `http://127.0.0.1[:port]/…`
+/// and `http://localhost[:port]/…` (DEV_MODE on a loopback host: local development and tests).
 pub fn is_document_url(client_id: &str, allow_loopback_http: bool) -> bool {
-    if client_id.len() > MAX_URL || client_id.bytes().any(|b| b <= b' ' || b == 0x7f) {
+    if client_id.len() > MAX_URL || client_id.bytes().any(|b| b <= b' ' || b == 0x7f) || client_id.contains(['?', '#', '\\']) {
         return false;
     }
-    let rest = if let Some(r) = client_id.strip_prefix("https://") {
-        r
+    let (rest, loopback_http) = if let Some(r) = client_id.strip_prefix("https://") {
+        (r, false)
     } else if let Some(r) = client_id.strip_prefix("http://").filter(|_| allow_loopback_http) {
-        let host = r.split(['/', ':']).next().unwrap_or("");
-        if !matches!(host, "127.0.0.1" | "localhost") {
-            return false;
-        }
-        r
+        (r, true)
     } else {
         return false;
     };
     let Some((authority, path)) = rest.split_once('/') else { return false };
-    let path = format!("/{path}");
-    !authority.is_empty()
-        && !authority.contains('@')
-        && path.len() > 1
-        && !client_id.contains(['?', '#', '\\'])
+    let host_ok = if loopback_http {
+        let (host, port) = authority.split_once(':').unwrap_or((authority, "80"));
+        matches!(host, "127.0.0.1" | "localhost") && (1..=5).contains(&port.len()) && port.bytes().all(|b| b.is_ascii_digit())
+    } else {
+        is_public_host(authority)
+    };
+    host_ok
+        && !path.is_empty()
         && !path.split('/').any(|seg| seg == "." || seg == ".." || seg.eq_ignore_ascii_case("%2e") || seg.eq_ignore_ascii_case("%2e%2e"))
+}
+
+/// Whether `host` (an https URL's whole authority) is a public DNS name: ASCII letters, digits,
+/// hyphens and dots only (so no port, credentials, IPv6 brackets or percent escapes), at least two
+/// non-empty labels of at most 63 characters that neither start nor end with a hyphen (so no
+/// trailing dot); not an IPv4 address in any spelling the URL standard parses as one (its last
+/// label all digits, or `0x` hex: `127.0.0.1`, `2130706433`, `0x7f000001`, `017700000001`,
+/// `127.1`); and neither one of the [`LOCAL_NAMES`] nor below one.
+pub fn is_public_host(host: &str) -> bool {
+    if host.is_empty() || host.len() > 253 || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+        return false;
+    }
+    let host = host.to_ascii_lowercase();
+    let labels: Vec<&str> = host.split('.').collect();
+    let well_formed = labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'));
+    let Some(last) = labels.last().filter(|_| well_formed) else { return false };
+    // The URL standard's "ends in a number" rule: such a host is an IPv4 address, however written.
+    let numeric = last.bytes().all(|b| b.is_ascii_digit())
+        || last.strip_prefix("0x").is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    !numeric && !LOCAL_NAMES.iter().any(|n| host == *n || host.strip_suffix(n).is_some_and(|h| h.ends_with('.')))
 }
 
 /// Validates a fetched document for `url` and turns it into a client record (public client:
@@ -66,6 +92,7 @@ pub fn client_from_document(url: &str, body: &[u8], now: i64) -> Result<ClientRe
         client_id_issued_at: now,
         last_used_at: now,
         metadata,
+        grant_types_honoured: true,
     })
 }
 
@@ -99,9 +126,82 @@ mod tests {
         ] {
             assert!(!is_document_url(bad, false), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_the_default_port_and_no_port_written() {
+        for bad in ["https://app.example:443/c.json", "https://app.example:8443/c.json", "https://app.example:/c.json"] {
+            assert!(!is_document_url(bad, false), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ip_literals_are_refused_in_every_spelling() {
+        for host in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "169.254.169.254",
+            "[::1]",
+            "[::ffff:127.0.0.1]",
+            "[fe80::1%25eth0]",
+            "2130706433",
+            "0x7f000001",
+            "0X7F000001",
+            "017700000001",
+            "127.1",
+            "0x7f.1",
+            "0177.0.0.1",
+            "1.2.3.0x4",
+            "a.0x",
+            "%31%32%37.0.0.1",
+        ] {
+            let url = format!("https://{host}/c.json");
+            assert!(!is_document_url(&url, false), "{url}");
+        }
+    }
+
+    #[test]
+    fn local_and_malformed_names_are_refused() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "a.localhost",
+            "printer.local",
+            "metadata.google.internal",
+            "router.lan",
+            "nas.home.arpa",
+            "box.localdomain",
+            "intranet",
+            "app.example.",
+            "-a.example",
+            "a-.example",
+            "a..example",
+            "caf\u{e9}.example",
+        ] {
+            let url = format!("https://{host}/c.json");
+            assert!(!is_document_url(&url, false), "{url}");
+        }
+        for good in [
+            "https://notlocal.example/c.json",
+            "https://local.example/c.json",
+            "https://xn--caf-dma.example/c.json",
+            "https://a.b-c.example/c.json",
+            "https://lan.example.com/c.json",
+            "https://1.2.3.4a/c.json",
+        ] {
+            assert!(is_document_url(good, false), "{good}");
+        }
+    }
+
+    #[test]
+    fn loopback_http_only_when_allowed_and_only_loopback() {
         assert!(is_document_url("http://127.0.0.1:8080/client.json", true));
+        assert!(is_document_url("http://localhost/client.json", true));
         assert!(!is_document_url("http://127.0.0.1:8080/client.json", false));
         assert!(!is_document_url("http://10.0.0.1/client.json", true));
+        assert!(!is_document_url("http://127.0.0.1:80x/client.json", true));
+        assert!(!is_document_url("http://127.0.0.1@evil.example/client.json", true));
+        assert!(!is_document_url("https://127.0.0.1:8080/client.json", true), "the exception is for http on loopback only");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! Refused keys: `use` other than `sig`; `alg` present and different from the token's; a `kty`
 //! that does not fit the alg (RS256 → RSA, ES256 → EC P-256); RSA moduli under 2048 bits; EC
 //! coordinates that are not 32 bytes; `key_ops` without `verify`. An unknown `kid` is reported
-//! distinctly so the glue refetches the JWKS once.
+//! distinctly so the glue refetches the JWKS once — and at most once a minute
+//! ([`may_refetch_for_unknown_kid`]), so made-up `kid`s cannot make it fetch on every login.
 
 use super::encoding::{b64url, b64url_decode};
 use super::id_token::Alg;
@@ -13,6 +14,16 @@ use serde_json::{json, Value};
 
 /// Largest JWKS document accepted.
 pub const MAX_JWKS_LEN: usize = 64 * 1024;
+
+/// An unknown `kid` refetches the JWKS at most this often (milliseconds).
+pub const UNKNOWN_KID_REFETCH_MS: f64 = 60_000.0;
+
+/// Whether an id_token with an unknown `kid` may refetch the JWKS at `now_ms`, given when an
+/// unknown `kid` last did (`None`: never). A provider's key rotation is picked up by the first
+/// token that names the new key; a stream of tokens naming made-up keys costs one fetch a minute.
+pub fn may_refetch_for_unknown_kid(last_refetch_ms: Option<f64>, now_ms: f64) -> bool {
+    last_refetch_ms.is_none_or(|t| now_ms - t >= UNKNOWN_KID_REFETCH_MS || now_ms < t)
+}
 
 /// A verification key, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,5 +184,14 @@ mod tests {
         assert_eq!(j["kty"], "EC");
         assert_eq!(j["crv"], "P-256");
         assert!(j.get("d").is_none());
+    }
+
+    #[test]
+    fn an_unknown_kid_refetches_at_most_once_a_minute() {
+        assert!(may_refetch_for_unknown_kid(None, 0.0), "the first unknown kid refetches (a rotation)");
+        assert!(!may_refetch_for_unknown_kid(Some(1_000.0), 1_000.0));
+        assert!(!may_refetch_for_unknown_kid(Some(1_000.0), 60_999.0));
+        assert!(may_refetch_for_unknown_kid(Some(1_000.0), 61_000.0));
+        assert!(may_refetch_for_unknown_kid(Some(5_000.0), 1_000.0), "a clock that went back does not lock refetches out");
     }
 }

@@ -15,6 +15,7 @@
 //! | [`pkce`] | RFC 7636 S256 challenge and verifier checks |
 //! | [`redirect_uri`] | which redirect URIs may be registered, and matching (loopback any port) |
 //! | [`registration`] | RFC 7591 dynamic client registration, the stored `ClientRecord` |
+//! | [`source_key`] | the key a source address is rate-limited under (IPv4 address, IPv6 /64) |
 //! | [`client_auth`] | client authentication at `/token` and `/revoke` (Basic, post, none) |
 //! | [`client_metadata_document`] | Client ID Metadata Documents: which URLs, and turning a fetched document into a client |
 //! | [`authorize`] | the `/authorize` request in two phases; success and error redirects (RFC 9207 `iss`) |
@@ -49,6 +50,7 @@ pub mod pkce;
 pub mod redirect_uri;
 pub mod registration;
 pub mod scope;
+pub mod source_key;
 pub mod token_request;
 
 #[cfg(test)]

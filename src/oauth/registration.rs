@@ -4,7 +4,9 @@
 //! Limits beyond the caller's 16 KiB body bound: ≤ 10 redirect URIs of ≤ 2000 bytes, a
 //! `client_name` of ≤ 200 characters, ≤ 10 contacts. Unknown fields are ignored (RFC 7591 §2).
 //! `token_endpoint_auth_method` defaults to `client_secret_basic` (RFC 7591 §2); MCP clients
-//! almost always send `none` (public clients with PKCE).
+//! almost always send `none` (public clients with PKCE). An omitted `grant_types` means
+//! `["authorization_code", "refresh_token"]`, not RFC 7591's `["authorization_code"]`: many MCP
+//! clients leave it out and still rely on refresh tokens; `/token` honours what was registered.
 
 use super::encoding::{b64url, sha256_b64url};
 use super::errors::OAuthError;
@@ -80,6 +82,19 @@ pub struct ClientRecord {
     pub last_used_at: i64,
     #[serde(flatten)]
     pub metadata: ClientMetadata,
+    /// Set on every record since `/token` honours `grant_types`. Records stored before (without
+    /// it) stored an omitted `grant_types` as `["authorization_code"]` and were always issued
+    /// refresh tokens, so they keep them (see [`ClientRecord::allows_grant`]).
+    #[serde(default)]
+    pub grant_types_honoured: bool,
+}
+
+impl ClientRecord {
+    /// Whether this client registered `grant_type` (`authorization_code` or `refresh_token`), so
+    /// `/token` may serve it and issue its tokens (RFC 7591 §2; RFC 6749 §5.2 `unauthorized_client`).
+    pub fn allows_grant(&self, grant_type: &str) -> bool {
+        self.metadata.grant_types.iter().any(|g| g == grant_type) || (!self.grant_types_honoured && grant_type == "refresh_token")
+    }
 }
 
 fn meta_err(msg: &str) -> OAuthError {
@@ -157,7 +172,8 @@ pub fn parse_request(body: &[u8]) -> Result<ClientMetadata, OAuthError> {
         Some(_) => return Err(meta_err("token_endpoint_auth_method must be a string")),
     };
 
-    let mut grant_types = opt_string_array(&obj, "grant_types", 4)?.unwrap_or_else(|| vec!["authorization_code".into()]);
+    let mut grant_types = opt_string_array(&obj, "grant_types", 4)?
+        .unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
     grant_types.dedup();
     if grant_types.iter().any(|g| g != "authorization_code" && g != "refresh_token") {
         return Err(meta_err("grant_types may contain only authorization_code and refresh_token"));
@@ -233,6 +249,7 @@ pub fn register(metadata: ClientMetadata, random: &mut dyn FnMut(&mut [u8]), now
         client_id_issued_at: now,
         last_used_at: now,
         metadata,
+        grant_types_honoured: true,
     };
     (record, secret)
 }

@@ -31,8 +31,10 @@ fn counter() -> impl FnMut(&mut [u8]) {
 fn rfc7591_2_minimal_request_gets_defaults() {
     let m = parse(base()).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(m.token_endpoint_auth_method, AuthMethod::ClientSecretBasic);
-    assert_eq!(m.grant_types, vec!["authorization_code"]);
+    assert_eq!(m.grant_types, vec!["authorization_code", "refresh_token"], "omitted: both (MCP clients rely on refresh tokens)");
     assert_eq!(m.response_types, vec!["code"]);
+    let code_only = parse(with("grant_types", json!(["authorization_code"]))).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(code_only.grant_types, vec!["authorization_code"], "an explicit list is kept as sent");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use super::errors::{ErrorCode, OAuthError};
 use super::form::Form;
+use super::registration::ClientRecord;
 use super::scope;
 
 /// Longest code or token accepted (ours are about 100 characters).
@@ -61,6 +62,27 @@ pub fn parse_token_request(f: &Form, our_resource: &str) -> Result<TokenRequest,
         }),
         Some(_) => Err(OAuthError::new(ErrorCode::UnsupportedGrantType, "supported: authorization_code, refresh_token")),
     }
+}
+
+impl TokenRequest {
+    /// The `grant_type` this request asks for.
+    pub fn grant_type(&self) -> &'static str {
+        match self {
+            Self::AuthorizationCode { .. } => "authorization_code",
+            Self::RefreshToken { .. } => "refresh_token",
+        }
+    }
+}
+
+/// RFC 6749 §5.2: a client may use only the grant types it registered (`unauthorized_client`).
+/// On success, whether the answer may carry a refresh token (the client registered
+/// `refresh_token`); a client that did not gets none.
+pub fn check_client_grant(request: &TokenRequest, client: &ClientRecord) -> Result<bool, OAuthError> {
+    let grant = request.grant_type();
+    if !client.allows_grant(grant) {
+        return Err(OAuthError::new(ErrorCode::UnauthorizedClient, format!("this client did not register the {grant} grant type")));
+    }
+    Ok(client.allows_grant("refresh_token"))
 }
 
 /// RFC 7009 §2.1 `token_type_hint`.
@@ -185,5 +207,46 @@ mod tests {
         assert_eq!(parse_revoke_request(&f).ok().and_then(|r| r.token_type_hint), None);
         let f = form::parse(b"token_type_hint=access_token", 100).unwrap_or_default();
         assert_eq!(parse_revoke_request(&f).map_err(|e| e.code), Err(ErrorCode::InvalidRequest));
+    }
+
+    fn client_with(grant_types: &[&str], honoured: bool) -> ClientRecord {
+        let body = serde_json::json!({ "redirect_uris": ["https://c.example/cb"] });
+        let metadata = crate::oauth::registration::parse_request(body.to_string().as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut c = crate::oauth::registration::register(metadata, &mut |b: &mut [u8]| b.fill(1), 0).0;
+        c.metadata.grant_types = grant_types.iter().map(|g| (*g).to_owned()).collect();
+        c.grant_types_honoured = honoured;
+        c
+    }
+
+    fn code() -> TokenRequest {
+        TokenRequest::AuthorizationCode { code: "c".into(), redirect_uri: None, code_verifier: "v".into(), resource: None }
+    }
+
+    fn refresh() -> TokenRequest {
+        TokenRequest::RefreshToken { refresh_token: "r".into(), scope: None, resource: None }
+    }
+
+    #[test]
+    fn rfc6749_5_2_only_registered_grant_types_are_served() {
+        let both = client_with(&["authorization_code", "refresh_token"], true);
+        assert_eq!(check_client_grant(&code(), &both), Ok(true), "code exchange with a refresh token");
+        assert_eq!(check_client_grant(&refresh(), &both), Ok(true));
+
+        let code_only = client_with(&["authorization_code"], true);
+        assert_eq!(check_client_grant(&code(), &code_only), Ok(false), "code exchange without a refresh token");
+        assert_eq!(check_client_grant(&refresh(), &code_only).map_err(|e| e.code), Err(ErrorCode::UnauthorizedClient));
+
+        let refresh_only = client_with(&["refresh_token"], true);
+        assert_eq!(check_client_grant(&code(), &refresh_only).map_err(|e| e.code), Err(ErrorCode::UnauthorizedClient));
+    }
+
+    #[test]
+    fn records_stored_before_grant_types_were_honoured_keep_their_refresh_tokens() {
+        let legacy = client_with(&["authorization_code"], false);
+        assert_eq!(check_client_grant(&code(), &legacy), Ok(true));
+        assert_eq!(check_client_grant(&refresh(), &legacy), Ok(true));
+        let stored = r#"{"client_id":"x","client_secret_hash":null,"client_id_issued_at":0,"last_used_at":0,"redirect_uris":["https://c.example/cb"],"token_endpoint_auth_method":"none","grant_types":["authorization_code"],"response_types":["code"]}"#;
+        let old: ClientRecord = serde_json::from_str(stored).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!old.grant_types_honoured && old.allows_grant("refresh_token"));
     }
 }

@@ -2,7 +2,8 @@
 //! start of the upstream login.
 //!
 //! - `GET`: phase 1 (client and redirect URI, exactly) fails with an error page, never a redirect;
-//!   phase 2 fails with a redirect carrying `error`, `state` and `iss`. A valid request shows the
+//!   phase 2 fails with a redirect carrying `error`, `state` and `iss` when this browser approved
+//!   the client before, and otherwise with an error page naming the client (RFC 9700 §4.11.2). A valid request shows the
 //!   consent page, unless this browser already approved this client with these redirect URIs.
 //! - `POST` (the consent form): the CSRF token must match the single-use consent cookie. Deny sends
 //!   `access_denied` back to the client; Approve remembers the approval and starts the upstream
@@ -15,7 +16,7 @@ use worker::{Request, Response, Result};
 use super::metadata::{SCOPES, SCOPE_DESCRIPTIONS};
 use super::Ctx;
 use crate::clients;
-use crate::http;
+use crate::http::{self, BodyError};
 use crate::oauth::aead::CookieCipher;
 use crate::oauth::authorize::{self, AuthorizeConfig, AuthorizeRequest};
 use crate::oauth::consent_page::{self, ConsentView, FIELD_CSRF, FIELD_DECISION, FIELD_REQUEST};
@@ -31,6 +32,8 @@ use crate::upstream;
 
 /// How long a consent page, and an upstream login, may take.
 pub const FLOW_TTL: i64 = 600;
+/// Largest consent form read.
+const MAX_CONSENT_FORM: usize = 64 * 1024;
 /// How long a remembered approval lasts.
 const APPROVAL_TTL: i64 = 30 * 86_400;
 /// Most approvals one browser remembers.
@@ -96,12 +99,17 @@ async fn get(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
         return page_error(400, "Unknown client", "This application is not registered with this server.");
     };
     let resource = ctx.resource();
+    let cookie_header = req.headers().get("Cookie")?.unwrap_or_default();
     let request = match authorize::validate(&q, &client, redirect, &authorize_config(&resource)) {
         Ok(r) => r,
-        Err(e) => return http::redirect(&e.location(&ctx.origin), &[]),
+        // Errors go back to the client only if this browser approved it before (RFC 9700 §4.11.2).
+        Err(e) if remembered(ctx, &cookie_header, &client) => return http::redirect(&e.location(&ctx.origin), &[]),
+        Err(e) => {
+            let page = authorize::unapproved_client_page(&client, &e);
+            return page_error(400, page.title, &page.message);
+        }
     };
 
-    let cookie_header = req.headers().get("Cookie")?.unwrap_or_default();
     if remembered(ctx, &cookie_header, &client) {
         return start_upstream(ctx, up, request, Vec::new()).await;
     }
@@ -137,7 +145,7 @@ async fn consent_page(ctx: &Ctx, up: &Upstream, client: &ClientRecord, request: 
     Ok(resp)
 }
 
-async fn consent(mut req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
+async fn consent(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
     let now = random::now_secs();
     let key = &ctx.config.cookie_key;
     if let Some(origin) = req.headers().get("Origin")? {
@@ -145,10 +153,12 @@ async fn consent(mut req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response>
             return page_error(403, "Forbidden", "The consent form was submitted from another site.");
         }
     }
-    let Some(body) = http::read_body(&mut req, 64 * 1024).await? else {
-        return page_error(413, "Request too large", "The consent form is larger than expected.");
+    let body = match http::read_body(&req, MAX_CONSENT_FORM).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return page_error(413, "Request too large", "The consent form is larger than expected."),
+        Err(BodyError::Unreadable) => return page_error(400, "Bad request", "The consent form could not be read."),
     };
-    let Ok(f) = form::parse(&body, 64 * 1024) else {
+    let Ok(f) = form::parse(&body, MAX_CONSENT_FORM) else {
         return page_error(400, "Bad request", "The consent form could not be read.");
     };
     let cookie_header = req.headers().get("Cookie")?.unwrap_or_default();

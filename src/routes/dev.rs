@@ -9,6 +9,11 @@
 //! - `GET /_dev/do/<name>/alarm`: when that object's cleanup alarm is due (Unix ms, or null);
 //! - `POST /_dev/do/<name>/crash-next-write`: that object's next write dies after R2 applied it
 //!   and before its audit row (the write-ahead intent test);
+//! - `POST /_dev/do/<name>/oauth/<route>`: the body, streamed, to that object's internal OAuth
+//!   route (the test of its body bound);
+//! - `GET /_dev/registry/<object>/rows`, `POST …/age?secs=N`, `POST …/alarm`: a `ClientRegistry`
+//!   object's row counts and alarm, its rows aged by N seconds (as if time had passed), and its
+//!   cleanup alarm made to fire now (the registry upkeep test);
 //! - `POST /_dev/token` `{"email", "groups"?, "name"?}`: a grant and tokens for a test user without
 //!   a login (tests and benchmarks that need many users).
 
@@ -21,7 +26,7 @@ use crate::http;
 /// The issuer recorded for dev users, so they can never collide with upstream identities.
 const DEV_ISSUER: &str = "urn:r2-mcp:dev";
 
-pub async fn handle(mut req: Request, ctx: &Ctx, path: &str) -> Result<Response> {
+pub async fn handle(req: Request, ctx: &Ctx, path: &str) -> Result<Response> {
     if let Some(rest) = path.strip_prefix("/_dev/do/") {
         let Some((name, route)) = rest.split_once('/') else {
             return http::json_error(404, "not_found", "expected /_dev/do/<name>/<route>");
@@ -32,8 +37,25 @@ pub async fn handle(mut req: Request, ctx: &Ctx, path: &str) -> Result<Response>
         let stub = ctx.user_object(name)?;
         let mut init = RequestInit::new();
         init.with_method(req.method());
-        let inner = Request::new_with_init(&format!("https://user-object/_dev/{route}"), &init)?;
+        // The object's internal OAuth routes get the body as it streams in (their body bound's test).
+        let target = if route.starts_with("oauth/") {
+            init.with_body(req.inner().body().map(Into::into));
+            format!("https://user-object/{route}")
+        } else {
+            format!("https://user-object/_dev/{route}")
+        };
+        let inner = Request::new_with_init(&target, &init)?;
         return stub.fetch_with_request(inner).await;
+    }
+    if let Some(rest) = path.strip_prefix("/_dev/registry/") {
+        let Some((name, route)) = rest.split_once('/') else {
+            return http::json_error(404, "not_found", "expected /_dev/registry/<object>/<route>");
+        };
+        if !(name.starts_with("clients:") || name.starts_with("limits:")) || name.len() > 80 {
+            return http::json_error(400, "invalid_request", "a registry object is named clients:<..> or limits:<..>");
+        }
+        let query = r2_mcp_durable::url_parts::query(&req.inner().url()).to_owned();
+        return crate::clients::dev_call(ctx, name, req.method(), &format!("/_dev/{route}?{query}")).await;
     }
     if path == "/_dev/metrics" {
         return http::json(200, &serde_json::json!({ "wasm_memory_bytes": wasm_memory_bytes() }));
@@ -42,9 +64,10 @@ pub async fn handle(mut req: Request, ctx: &Ctx, path: &str) -> Result<Response>
         panic!("deliberate panic in the front Worker (DEV_MODE containment test)");
     }
     if path == "/_dev/token" && req.method() == worker::Method::Post {
-        let body: serde_json::Value = match req.json().await {
-            Ok(v) => v,
-            Err(_) => return http::json_error(400, "invalid_request", "expected a JSON body"),
+        let body: serde_json::Value = match http::read_body(&req, 16 * 1024).await.map(|b| serde_json::from_slice(&b)) {
+            Ok(Ok(v)) => v,
+            Err(http::BodyError::TooLarge) => return http::json_error(413, "invalid_request", "the body is larger than 16 KiB"),
+            _ => return http::json_error(400, "invalid_request", "expected a JSON body"),
         };
         let Some(email) = body.get("email").and_then(|v| v.as_str()).filter(|e| e.contains('@')) else {
             return http::json_error(400, "invalid_request", "email is required");

@@ -1,12 +1,12 @@
 //! `POST /register` (RFC 7591 dynamic client registration), wasm32 only: bounded body, a per-source
-//! rate limit, every field validated by [`crate::oauth::registration`], the secret (for
+//! rate limit (IPv4 address or IPv6 /64), every field validated by [`crate::oauth::registration`], the secret (for
 //! confidential clients) returned once and stored only as a hash.
 
 use worker::{Request, Response, Result};
 
 use super::Ctx;
 use crate::clients;
-use crate::http;
+use crate::http::{self, BodyError};
 use crate::oauth::errors::OAuthError;
 use crate::oauth::registration;
 use crate::random;
@@ -14,15 +14,15 @@ use crate::random;
 /// Largest registration document accepted.
 pub const MAX_BODY: usize = 16 * 1024;
 
-pub async fn handle(mut req: Request, ctx: &Ctx) -> Result<Response> {
+pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
     if req.method() == worker::Method::Options {
         return http::preflight(req.headers());
     }
     if req.method() != worker::Method::Post {
         return http::with_cors(req.headers(), oauth_error(&OAuthError::invalid_request("use POST"), 405)?);
     }
-    let source = req.headers().get("CF-Connecting-IP")?.unwrap_or_else(|| "local".into());
-    if let Err(retry_after) = clients::allow_registration(ctx, &source).await? {
+    let source = req.headers().get("CF-Connecting-IP")?;
+    if let Err(retry_after) = clients::allow_registration(ctx, source.as_deref()).await? {
         return http::with_cors(req.headers(), oauth_error(&OAuthError::rate_limited(retry_after), 0)?);
     }
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
@@ -30,11 +30,15 @@ pub async fn handle(mut req: Request, ctx: &Ctx) -> Result<Response> {
         let e = OAuthError::invalid_client_metadata("the registration must be a JSON document (Content-Type: application/json)");
         return http::with_cors(req.headers(), oauth_error(&e, 0)?);
     }
-    let body = match http::read_body(&mut req, MAX_BODY).await? {
-        Some(b) => b,
-        None => {
+    let body = match http::read_body(&req, MAX_BODY).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
             let e = OAuthError::invalid_client_metadata(format!("the registration is larger than {MAX_BODY} bytes"));
             return http::with_cors(req.headers(), oauth_error(&e, 413)?);
+        }
+        Err(BodyError::Unreadable) => {
+            let e = OAuthError::invalid_client_metadata("the registration could not be read");
+            return http::with_cors(req.headers(), oauth_error(&e, 400)?);
         }
     };
     let metadata = match registration::parse_request(&body) {

@@ -9,7 +9,7 @@ use worker::{Request, Response, Result};
 use super::register::oauth_error;
 use super::{call_object, Ctx};
 use crate::clients;
-use crate::http;
+use crate::http::{self, BodyError};
 use crate::oauth::errors::OAuthError;
 use crate::oauth::registration::ClientRecord;
 use crate::oauth::token_request::{self, TokenRequest};
@@ -21,14 +21,18 @@ use crate::upstream;
 const MAX_BODY: usize = 16 * 1024;
 
 /// Reads the form body and authenticates the client; `Err` is the answer to send.
-async fn authenticated(req: &mut Request, ctx: &Ctx) -> Result<std::result::Result<(form::Form, ClientRecord), Response>> {
+async fn authenticated(req: &Request, ctx: &Ctx) -> Result<std::result::Result<(form::Form, ClientRecord), Response>> {
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
     if !content_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
         let e = OAuthError::invalid_request("the body must be application/x-www-form-urlencoded");
         return Ok(Err(oauth_error(&e, 0)?));
     }
-    let Some(body) = http::read_body(req, MAX_BODY).await? else {
-        return Ok(Err(oauth_error(&OAuthError::invalid_request("the request body is too large"), 413)?));
+    let body = match http::read_body(req, MAX_BODY).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
+            return Ok(Err(oauth_error(&OAuthError::invalid_request(format!("the request body is larger than {MAX_BODY} bytes")), 413)?))
+        }
+        Err(BodyError::Unreadable) => return Ok(Err(oauth_error(&OAuthError::invalid_request("the request body could not be read"), 0)?)),
     };
     let f = match form::parse(&body, MAX_BODY) {
         Ok(f) => f,
@@ -49,11 +53,11 @@ async fn authenticated(req: &mut Request, ctx: &Ctx) -> Result<std::result::Resu
     }
 }
 
-pub async fn token(mut req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
+pub async fn token(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
     if req.method() == worker::Method::Options {
         return http::preflight(req.headers());
     }
-    let resp = match authenticated(&mut req, ctx).await? {
+    let resp = match authenticated(&req, ctx).await? {
         Err(resp) => resp,
         Ok((f, client)) => exchange(ctx, up, &f, &client).await?,
     };
@@ -63,6 +67,11 @@ pub async fn token(mut req: Request, ctx: &Ctx, up: &Upstream) -> Result<Respons
 async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecord) -> Result<Response> {
     let resource = ctx.resource();
     let request = match token_request::parse_token_request(f, &resource) {
+        Ok(r) => r,
+        Err(e) => return oauth_error(&e, 0),
+    };
+    // RFC 6749 §5.2: only the grant types the client registered; a refresh token only if it registered that.
+    let issue_refresh = match token_request::check_client_grant(&request, client) {
         Ok(r) => r,
         Err(e) => return oauth_error(&e, 0),
     };
@@ -99,6 +108,7 @@ async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecor
         resource,
         lifetimes: ctx.config.lifetimes,
         upstream,
+        issue_refresh,
     };
     let (status, body) = call_object(ctx, parts.user_key, "/oauth/token", &call).await?;
     let mut resp = http::json(status, &body)?;
@@ -107,11 +117,11 @@ async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecor
 }
 
 /// RFC 7009: revoke the grant behind a token this client holds; always 200 for a valid request.
-pub async fn revoke(mut req: Request, ctx: &Ctx) -> Result<Response> {
+pub async fn revoke(req: Request, ctx: &Ctx) -> Result<Response> {
     if req.method() == worker::Method::Options {
         return http::preflight(req.headers());
     }
-    let resp = match authenticated(&mut req, ctx).await? {
+    let resp = match authenticated(&req, ctx).await? {
         Err(resp) => resp,
         Ok((f, client)) => match token_request::parse_revoke_request(&f) {
             Err(e) => oauth_error(&e, 0)?,

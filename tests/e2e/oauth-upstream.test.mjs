@@ -1,7 +1,8 @@
 /**
  * The upstream leg against a hostile OpenID Provider: every forged or broken id_token is refused
  * with an error page and no code (alg none, HS256 key confusion, wrong aud/iss/nonce, expired, not
- * yet valid, unknown kid, bad signature); the JWKS is cached and refetched once on key rotation;
+ * yet valid, unknown kid, bad signature); the JWKS is cached and refetched once on key rotation,
+ * and made-up key ids refetch it at most once a minute;
  * an upstream `invalid_grant` on refresh ends our grant; a dead provider fails logins clearly while
  * existing tokens keep working.
  */
@@ -57,6 +58,25 @@ test('the JWKS is cached, and refetched once when the provider rotates its key',
     assert.equal(stack.idp.stats.jwksFetches, 2, 'one refetch on the unknown kid');
     await login(stack.mcpUrl);
     assert.equal(stack.idp.stats.jwksFetches, 2);
+  } finally {
+    await stack.close();
+  }
+});
+
+test('id_tokens naming unknown keys refetch the JWKS at most once a minute', async () => {
+  const stack = await startStack({ idp: 'rogue' });
+  try {
+    await login(stack.mcpUrl);
+    assert.equal(stack.idp.stats.jwksFetches, 1);
+    stack.idp.setMode('unknown-kid');
+    for (let i = 0; i < 5; i++) {
+      const p = new TestOAuthProvider();
+      await assert.rejects(auth(p, { serverUrl: stack.mcpUrl }), /could not be verified/);
+    }
+    assert.equal(stack.idp.stats.jwksFetches, 2, 'five made-up kids, one refetch');
+    stack.idp.setMode('ok');
+    await login(stack.mcpUrl);
+    assert.equal(stack.idp.stats.jwksFetches, 2, 'the known key is still served from the cache');
   } finally {
     await stack.close();
   }

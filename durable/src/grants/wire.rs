@@ -84,6 +84,14 @@ pub struct TokenCall {
     pub lifetimes: Lifetimes,
     #[serde(default)]
     pub upstream: Option<UpstreamClient>,
+    /// Whether the client registered the `refresh_token` grant: when not, a code is exchanged for
+    /// an access token only (no refresh token is stored or returned). Absent means true.
+    #[serde(default = "yes")]
+    pub issue_refresh: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The grant being exchanged (already parsed and syntax-checked by the Worker). Externally tagged

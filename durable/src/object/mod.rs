@@ -107,15 +107,25 @@ impl UserObject {
     }
 
     /// Serves one internal request from the front Worker.
-    pub async fn fetch(&self, mut req: Request) -> Result<Response> {
+    pub async fn fetch(&self, req: Request) -> Result<Response> {
         let path = req.path();
+        // The OAuth calls' JSON bodies are read with a bound, whoever sent them (413 past it).
+        let bytes = if path.starts_with("/oauth/") {
+            match crate::body::request(req.inner(), INTERNAL_BODY_MAX).await {
+                Ok(b) => b,
+                Err(crate::body::BodyError::TooLarge) => return Response::error("internal request too large", 413),
+                Err(crate::body::BodyError::Unreadable) => return Response::error("internal request unreadable", 400),
+            }
+        } else {
+            Vec::new()
+        };
         let reply = match (req.method(), path.as_str()) {
             (_, "/mcp") => return self.mcp_request(req).await,
-            (Method::Post, "/oauth/grant") => grants::open_grant(&self.sql, body(&mut req).await?)?,
+            (Method::Post, "/oauth/grant") => grants::open_grant(&self.sql, body(&bytes)?)?,
             (Method::Post, "/oauth/token") => {
                 self.verified.borrow_mut().clear();
                 let mut ended = Vec::new();
-                let reply = grants::token(&self.sql, body(&mut req).await?, &mut ended).await;
+                let reply = grants::token(&self.sql, body(&bytes)?, &mut ended).await;
                 // A replayed code or refresh token revokes its grant, possibly after an await.
                 self.verified.borrow_mut().clear();
                 self.end_grants(&ended)?;
@@ -124,11 +134,11 @@ impl UserObject {
             (Method::Post, "/oauth/revoke") => {
                 self.verified.borrow_mut().clear();
                 let mut ended = Vec::new();
-                let reply = grants::revoke_token(&self.sql, body(&mut req).await?, &mut ended);
+                let reply = grants::revoke_token(&self.sql, body(&bytes)?, &mut ended);
                 self.end_grants(&ended)?;
                 reply?
             }
-            (Method::Post, "/oauth/dev-token") => grants::dev_token(&self.sql, body(&mut req).await?)?,
+            (Method::Post, "/oauth/dev-token") => grants::dev_token(&self.sql, body(&bytes)?)?,
             (Method::Post, "/_dev/hits") => return counter_response(self.bump("hits")?),
             (Method::Get, "/_dev/hits") => return counter_response(self.read("hits")?),
             // DEV_MODE only: when the cleanup alarm is due (Unix ms), or null.
@@ -305,9 +315,12 @@ const ALARM_FIRST_MS: i64 = 15 * 60 * 1000;
 /// A cleanup that stopped at its batch limit comes back this soon.
 const ALARM_AGAIN_MS: i64 = 1000;
 
-async fn body<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
-    let bytes = req.bytes().await?;
-    serde_json::from_slice(&bytes).map_err(|e| worker::Error::RustError(format!("bad internal request: {e}")))
+/// Largest internal OAuth call read: a grant carries the identity from an id_token, and upstream
+/// documents are bounded at 256 KiB.
+const INTERNAL_BODY_MAX: usize = 256 * 1024;
+
+fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| worker::Error::RustError(format!("bad internal request: {e}")))
 }
 
 fn counter_response(value: i64) -> Result<Response> {

@@ -182,13 +182,17 @@ fn routing_of<'a>(parts: &token::TokenParts<'a>, call: &'a TokenCall) -> token::
 }
 
 fn token_body(m: &Minted, issue: &rules::Issue) -> Value {
-    json!({
+    let mut body = json!({
         "access_token": m.access,
         "token_type": "Bearer",
         "expires_in": issue.expires_in,
         "refresh_token": m.refresh,
         "scope": issue.access.scope.join(" "),
-    })
+    });
+    if let Some(b) = body.as_object_mut().filter(|_| !issue.refresh_issued) {
+        b.remove("refresh_token");
+    }
+    body
 }
 
 /// Writes a successful issue: the grant row, the access token with its key wrap, retired hashes.
@@ -222,7 +226,8 @@ pub async fn token(sql: &SqlStorage, call: TokenCall, ended: &mut Ended) -> work
             let Some(parts) = token::parse(code) else { return Ok(error(GrantError::CodeMismatch)) };
             let Some(mut row) = load(sql, parts.grant_id)? else { return Ok(error(GrantError::CodeMismatch)) };
             let Some(m) = mint(routing_of(&parts, &call)) else { return Ok(server_error("could not mint tokens")) };
-            let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: Some(token::hash(&m.refresh)) };
+            // Without the client's refresh_token grant, m.refresh is dropped unused: never stored nor returned.
+            let new = NewTokens { access_hash: token::hash(&m.access), refresh_hash: call.issue_refresh.then(|| token::hash(&m.refresh)) };
             let req = rules::CodeRedemption {
                 code_hash: &token::hash(code),
                 client_id: &call.client_id,
@@ -247,7 +252,7 @@ pub async fn token(sql: &SqlStorage, call: TokenCall, ended: &mut Ended) -> work
             }
             row.record = issue.grant.clone();
             row.code_wrap = None;
-            row.refresh_wrap = Some(sealed::wrap(&key, &m.refresh));
+            row.refresh_wrap = call.issue_refresh.then(|| sealed::wrap(&key, &m.refresh));
             write_issue(sql, &row, &issue, &key, &m)?;
             Ok(OAuthReply { status: 200, body: token_body(&m, &issue) })
         }
