@@ -7,6 +7,7 @@
 //! | [`body`] | request and response bodies read with a bound (chunked or not), for the Worker and the objects |
 //! | [`grants`] | OAuth grants and tokens: token format, hashing, code and refresh-rotation rules |
 //! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
+//! | [`hub`] | live SSE connections in memory: backlog bound, grant binding, reconnects |
 //! | [`memo`] | a small bounded in-memory memo in front of storage (etags, sessions) |
 //! | [`url_parts`] | origin and query of a request URL, without a general URL parser |
 //! | [`schema`] | the SQLite tables this object keeps, created and migrated in one place |
@@ -18,6 +19,7 @@
 
 pub mod body;
 pub mod grants;
+pub mod hub;
 pub mod mcp;
 pub mod memo;
 pub mod schema;

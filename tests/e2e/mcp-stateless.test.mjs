@@ -95,3 +95,28 @@ test('subscriptions/listen acknowledges, then carries tagged list changes', asyn
   assert.ok(changed, JSON.stringify(events));
   assert.equal(changed.params._meta['io.modelcontextprotocol/subscriptionId'], 'L1');
 });
+
+test("one client's notifications/cancelled cannot cancel another client's request with the same id", async () => {
+  // The same user through two grants (two clients): in-flight requests are keyed by grant.
+  const other = await devToken(worker.url, 'alice@example.com');
+  const run = async (canceller) => {
+    const body = modernRpc('tools/call', { name: 'test_tool_with_progress', arguments: {}, _meta: { progressToken: 'p' } }, 'same-id');
+    const r = await modern(body, { 'Mcp-Name': 'test_tool_with_progress' });
+    assert.match(r.headers.get('content-type'), /^text\/event-stream/);
+    let cancelled = false;
+    const events = await readEvents(r, (e) => {
+      if (!cancelled && e.data.includes('notifications/progress')) {
+        cancelled = true;
+        const { id: _, ...notification } = modernRpc('notifications/cancelled', { requestId: 'same-id', reason: 'test' });
+        post(worker.url, canceller, notification, {
+          'MCP-Protocol-Version': MODERN,
+          'Mcp-Method': 'notifications/cancelled',
+        }).then((n) => assert.equal(n.status, 202));
+      }
+      return e.data.includes('"result"');
+    }, 5000);
+    return events.some((e) => e.data.includes('"result"'));
+  };
+  assert.equal(await run(other.access_token), true, "another client's cancel leaves the request running to its result");
+  assert.equal(await run(alice.access_token), false, "the client's own cancel stops it (no result is sent)");
+});

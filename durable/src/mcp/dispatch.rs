@@ -25,6 +25,9 @@ use super::version::{self, Version};
 
 /// Most resource subscriptions one session may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 1000;
+/// Largest `clientInfo` and `capabilities` an `initialize` may bring (serialized JSON): they are
+/// kept with the session, so their size is bounded like every other stored value.
+pub const MAX_CLIENT_DECLARATION_BYTES: usize = 8 * 1024;
 
 /// What the glue knows about the request besides its body.
 #[derive(Clone, Copy, Debug)]
@@ -137,7 +140,7 @@ pub fn handle(ctx: &Ctx, msg: Message) -> Outcome {
     }
 }
 
-fn request(ctx: &Ctx, req: Request) -> Outcome {
+fn request(ctx: &Ctx, mut req: Request) -> Outcome {
     if req.method == "initialize" {
         return initialize(ctx, &req);
     }
@@ -168,7 +171,13 @@ fn request(ctx: &Ctx, req: Request) -> Outcome {
         log_level,
         logs_allowed,
     };
-    match route(ctx, &peer, &call, req.params.as_ref()) {
+    let routed = if req.method == "tools/call" {
+        // Moved, not copied: a put_object's content can be 10 MiB.
+        call_tool(ctx, &peer, &call, req.params.take())
+    } else {
+        route(ctx, &peer, &call, req.params.as_ref())
+    };
+    match routed {
         Ok(Some(outcome)) => outcome,
         Ok(None) => fail(version, &req.id, RpcError::method_not_found(&req.method)),
         Err(e) => fail(version, &req.id, e),
@@ -188,6 +197,18 @@ fn initialize(ctx: &Ctx, req: &Request) -> Outcome {
     let version = version::negotiate(Some(requested));
     let caps = p.and_then(|p| p.get("capabilities")).filter(|c| c.is_object()).cloned().unwrap_or_else(|| json!({}));
     let info = p.and_then(|p| p.get("clientInfo")).cloned().unwrap_or(Value::Null);
+    for (name, v) in [("clientInfo", &info), ("capabilities", &caps)] {
+        let size = serde_json::to_vec(v).map_or(usize::MAX, |b| b.len());
+        if size > MAX_CLIENT_DECLARATION_BYTES {
+            return fail(
+                Version::V2025_03_26,
+                &req.id,
+                RpcError::invalid_params(format!(
+                    "Invalid params: {name} is {size} bytes; at most {MAX_CLIENT_DECLARATION_BYTES} are accepted"
+                )),
+            );
+        }
+    }
     let init = SessionInit { version, client_info: info, client_capabilities: caps };
     let body = jsonrpc::success(&req.id, capabilities::initialize_result(version, ctx.fixtures()));
     Outcome::StartSession { init, body }
@@ -222,7 +243,6 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
             let (page, next) = pagination::page(&all, cursor.as_ref(), pagination::PAGE_SIZE)?;
             ok(call, with_cursor(json!({ "tools": page }), next))
         }
-        "tools/call" => call_tool(ctx, peer, call, p),
         "resources/list" => {
             let cursor = pagination::cursor_param(p)?;
             if matches!(cursor, Some(Cursor::Offset(_))) {
@@ -325,14 +345,17 @@ pub(super) fn canonical_uri(ctx: &Ctx, uri: &str) -> Option<String> {
     }
 }
 
-fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) -> Result<Option<Outcome>, RpcError> {
-    let name = str_param(p, "name")?;
-    let args = match p.and_then(|p| p.get("arguments")) {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(a)) => Some(a.clone()),
-        Some(_) => return Err(RpcError::invalid_params("Invalid params: arguments must be an object")),
-    };
+fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, mut params: Option<Map<String, Value>>) -> Result<Option<Outcome>, RpcError> {
+    let name = str_param(params.as_ref(), "name")?.to_owned();
+    let name = name.as_str();
+    if params.as_ref().and_then(|p| p.get("arguments")).is_some_and(|a| !a.is_object() && !a.is_null()) {
+        return Err(RpcError::invalid_params("Invalid params: arguments must be an object"));
+    }
     if let Some(tool) = ToolName::parse(name) {
+        let args = match params.as_mut().and_then(|p| p.remove("arguments")) {
+            Some(Value::Object(a)) => Some(a),
+            _ => None,
+        };
         if !tool.allowed_for(ctx.role) {
             return ok(call, tools::read_only_refusal(tool));
         }
@@ -348,7 +371,7 @@ fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>
             logs_allowed: call.logs_allowed && session::log_allowed(call.log_level, LogLevel::Info),
             client_has_sampling: peer.client_has("sampling"),
             client_has_elicitation: peer.client_has("elicitation"),
-            params: p,
+            params: params.as_ref(),
         };
         return match conformance::call_tool(name, &c)? {
             FixtureCall::Result(r) => ok(call, r),

@@ -363,3 +363,19 @@ fn subscriptions_keep_one_canonical_uri_for_every_spelling_of_a_key() {
     assert_eq!(nfd, nfc);
     assert_eq!(nfd.into_iter().collect::<Vec<_>>(), vec![crate::mcp::resources::uri_for_key("caf\u{e9}")]);
 }
+
+#[test]
+fn an_initialize_with_an_oversized_client_declaration_is_invalid_params_and_starts_nothing() {
+    let c = ctx(None);
+    let big = "x".repeat(MAX_CLIENT_DECLARATION_BYTES);
+    for params in [
+        json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": big, "version": "1"}}),
+        json!({"protocolVersion": "2025-11-25", "capabilities": {"experimental": {"x": big}}, "clientInfo": {"name": "c", "version": "1"}}),
+    ] {
+        let (status, body) = reply_body(run(&c, json!({"jsonrpc":"2.0","id":1,"method":"initialize","params": params})));
+        assert_eq!(status, 200);
+        assert_eq!(body["error"]["code"], INVALID_PARAMS, "{body}");
+    }
+    let ok = json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "x".repeat(1000), "version": "1"}});
+    assert!(matches!(run(&c, json!({"jsonrpc":"2.0","id":1,"method":"initialize","params": ok})), Outcome::StartSession { .. }));
+}

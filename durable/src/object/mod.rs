@@ -16,6 +16,7 @@
 
 pub mod db;
 pub mod grants;
+pub mod large;
 pub mod mcp_host;
 pub mod r2tools;
 pub mod upstream_refresh;

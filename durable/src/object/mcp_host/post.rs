@@ -19,7 +19,7 @@ use crate::mcp::session::{SessionRecord, SESSION_ID_RANDOM_BYTES};
 use crate::mcp::settings::Settings;
 use crate::mcp::version::Version;
 use crate::object::r2tools::KEY_PREFIX_LEN;
-use crate::object::{db, McpCaller, LOG_METHOD_HEADER, LOG_TOOL_HEADER};
+use crate::object::{db, large, McpCaller, LOG_METHOD_HEADER, LOG_TOOL_HEADER};
 
 macro_rules! refuse {
     ($e:expr) => {
@@ -46,6 +46,12 @@ pub async fn handle(
     }
     refuse!(http_rules::check_content_type(header(&req, "Content-Type").as_deref()));
     let accepts = refuse!(http_rules::check_accept_post(header(&req, "Accept").as_deref()));
+    // A body that may be large waits for the isolate's large-transfer turn before it is read, and
+    // keeps it until its work is done (see `object::large`).
+    let large = match req.inner().body() {
+        Some(_) if large::is_large_body(declared) => Some(large::turn().await),
+        _ => None,
+    };
     let body = match read_capped(&mut req, declared).await {
         Body::Read(b) => b,
         Body::TooLarge => refuse!(http_rules::check_body_size(MAX_BODY_BYTES + 1).map(|()| Vec::new())),
@@ -58,6 +64,9 @@ pub async fn handle(
         Ok(m) => m,
         Err(f) => return replies::message(400, &f.response(), accepts, None),
     };
+    // The message owns its data now; the raw bytes (up to 16 MiB) must not wait in the write
+    // queue alongside it.
+    drop(body);
     let labels = log_fields.then(|| log_labels(&msg));
     let is_initialize = matches!(&msg, Message::Request(r) if r.method == "initialize");
     let now = db::now_ms() as u64;
@@ -92,7 +101,7 @@ pub async fn handle(
         nfc: crate::object::nfc,
     };
     let outcome = dispatch::handle(&ctx, msg);
-    let asker = Asker { caller, session: stored, client_name, accepts };
+    let asker = Asker { caller, session: stored, client_name, accepts, large };
     let mut resp = execute(host, asker, outcome).await?;
     if let Some((method, tool)) = labels {
         let h = resp.headers_mut();

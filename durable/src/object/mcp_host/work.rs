@@ -33,6 +33,10 @@ pub struct Asker {
     pub session: Option<Stored>,
     pub client_name: Option<String>,
     pub accepts: Accepts,
+    /// The isolate's large-transfer turn, held (only for its drop) while this request's large
+    /// body is in memory.
+    #[allow(dead_code)]
+    pub large: Option<Rc<crate::storage::queue::Turn>>,
 }
 
 impl Asker {
@@ -56,7 +60,7 @@ pub fn stateless_key(grant: &str) -> String {
 }
 
 /// Opens this request's POST stream: priming event (2025-11-25+), keep-alives.
-fn open_post(host: &Rc<Host>, asker: &Asker) -> (Out, futures::channel::mpsc::UnboundedReceiver<Vec<u8>>) {
+fn open_post(host: &Rc<Host>, asker: &Asker) -> (Out, streams::Body) {
     let id = streams::new_stream_id();
     let sid = asker.session_id().map(str::to_owned);
     let opened = host.hub.open(&id, sid.as_deref(), &asker.caller.grant_id, Kind::Post);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use futures::StreamExt;
 use serde_json::{json, Map, Value};
-use worker::js_sys::{self, Function, Object as JsObject, Promise, Reflect, Uint8Array};
+use worker::js_sys::{self, Function, Object as JsObject, Promise, Reflect};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Bucket, Object, SqlStorage, Storage};
@@ -172,30 +172,53 @@ pub async fn put(
     }))
 }
 
-/// A whole object read into JS memory (never copied into wasm), for copies: the body plus the
-/// source's `httpMetadata` and `customMetadata` objects. `None` when missing or no longer `etag`.
-pub struct JsBody {
-    pub body: JsValue,
-    pub http_metadata: JsValue,
-    pub custom_metadata: JsValue,
+/// What a streamed copy did.
+pub enum Copied {
+    /// The source is gone or no longer has the etag the copy was planned on.
+    SourceChanged,
+    /// R2 refused the conditional put: the destination changed since it was checked.
+    DestinationChanged,
+    Written(Written),
 }
 
-pub async fn get_js(bucket: &Bucket, r2_key: &str, etag: &str) -> worker::Result<Option<JsBody>> {
+/// Copies the object at `src` (if it still has `src_etag`) to `dst` (if its etag still is
+/// `only_if_etag`) as a stream: R2's body goes straight into R2's put through a
+/// `FixedLengthStream` of the source's size (R2 takes only streams of known length), so neither
+/// this object nor the isolate ever holds the object, whatever its size. The source's
+/// `httpMetadata` and `customMetadata` go with it.
+pub async fn copy_stream(bucket: &Bucket, src: &str, src_etag: &str, dst: &str, only_if_etag: Option<&str>) -> worker::Result<Copied> {
     let options = JsObject::new();
     let c = JsObject::new();
-    Reflect::set(&c, &"etagMatches".into(), &etag.into())?;
+    Reflect::set(&c, &"etagMatches".into(), &src_etag.into())?;
     Reflect::set(&options, &"onlyIf".into(), &c)?;
     let target: &JsValue = bucket.as_ref();
-    let o = JsFuture::from(call(target, "get", &[&r2_key.into(), &options.into()])?).await?;
+    let o = JsFuture::from(call(target, "get", &[&src.into(), &options.into()])?).await?;
     if o.is_null() || o.is_undefined() || !Reflect::has(&o, &"body".into()).unwrap_or(false) {
-        return Ok(None);
+        return Ok(Copied::SourceChanged);
     }
-    let buf = JsFuture::from(call(&o, "arrayBuffer", &[])?).await?;
-    Ok(Some(JsBody {
-        body: Uint8Array::new(&buf).into(),
+    let size = js_num(&o, "size").unwrap_or(0.0);
+    let fixed = match u32::try_from(size as u64) {
+        Ok(n) => worker::worker_sys::FixedLengthStream::new(n),
+        Err(_) => worker::worker_sys::FixedLengthStream::new_big_int(js_sys::BigInt::from(size as u64)),
+    }?;
+    let body = Reflect::get(&o, &"body".into())?;
+    let readable = Reflect::get(&fixed, &"readable".into())?;
+    let pipe = JsFuture::from(call(&body, "pipeTo", &[&Reflect::get(&fixed, &"writable".into())?])?);
+    let opts = PutOptions {
+        only_if_etag,
         http_metadata: Reflect::get(&o, &"httpMetadata".into())?,
         custom_metadata: Reflect::get(&o, &"customMetadata".into())?,
-    }))
+    };
+    let written = put(bucket, dst, &readable, &opts).await;
+    if !matches!(written, Ok(Some(_))) {
+        // R2 stopped reading (a refused precondition, an error): end the pipe instead of leaving it.
+        let _ = call(&readable, "cancel", &[]);
+    }
+    let _ = pipe.await;
+    Ok(match written? {
+        Some(w) => Copied::Written(w),
+        None => Copied::DestinationChanged,
+    })
 }
 
 /// Runs an R2 write, retrying rate limits ([`retry::BACKOFF_MS`]) inside the caller's queue turn.

@@ -89,12 +89,19 @@ pub async fn read(
             head.size()
         )));
     }
+    // A large answer waits for the isolate's large-transfer turn (see `object::large`); it is
+    // released when this returns, and the caller turns the result into its answer without an
+    // await in between.
+    let _large = if head.size() > crate::object::large::LARGE_BYTES { Some(crate::object::large::turn().await) } else { None };
+    // The object as it was when its size was checked: a larger one written since is not read.
     let object = bucket
         .get(r2_key.as_str())
+        .only_if(worker::Conditional { etag_matches: Some(head.etag()), ..Default::default() })
         .execute()
         .await
         .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?
-        .ok_or_else(|| res::not_found(ctx.version, uri))?;
+        .filter(|o| o.body().is_some())
+        .ok_or_else(|| r2::internal("the object changed while it was being read; read it again"))?;
     let bytes = r2::read_body(&object, object.size(), RESOURCE_READ_LIMIT)
         .await
         .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?;

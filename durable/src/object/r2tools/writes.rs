@@ -9,7 +9,7 @@ use worker::wasm_bindgen::JsValue;
 
 use super::audit::{self, Entry};
 use super::intent;
-use super::r2::{self, Io, PutOptions};
+use super::r2::{self, Copied, Io, PutOptions};
 use super::reads::not_found;
 use super::{Change, ChangeKind, ToolOutcome};
 use crate::mcp::tool_args::{Body, CopyObject, DeleteObject, PutObject, ToolRequest};
@@ -21,8 +21,9 @@ use crate::storage::preconditions;
 const PUT_PROGRESS_FROM: usize = 1024 * 1024;
 /// Keys checked at once in a multi-key delete.
 const DELETE_CHUNK: usize = 50;
-/// Largest object `copy_object`/`move_object` copies (it passes through the isolate's memory).
-pub const COPY_LIMIT: u64 = 64 * 1024 * 1024;
+/// Largest object `copy_object`/`move_object` copies: R2's single-put limit (the bytes stream
+/// from R2 to R2 and never gather in memory).
+pub const COPY_LIMIT: u64 = 5 * 1024 * 1024 * 1024 - 5 * 1024 * 1024;
 
 /// Applies one write request; the caller holds the queue turn.
 pub async fn apply(io: &Io<'_>, request: ToolRequest) -> ToolOutcome {
@@ -280,23 +281,6 @@ async fn copy(io: &Io<'_>, c: CopyObject, remove_source: bool) -> ToolOutcome {
     ) {
         return ToolOutcome::error(e);
     }
-    // The body stays in JS memory: R2 → ArrayBuffer → R2.
-    let body = match r2::get_js(io.bucket, &src_r2, &src_etag).await {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            return ToolOutcome::error(format!(
-                "Precondition failed: source {:?} changed during the {tool}; nothing was written.",
-                c.source_key
-            ))
-        }
-        Err(e) => {
-            return ToolOutcome::error(format!(
-                "Reading {:?} failed in R2: {}",
-                c.source_key,
-                r2::message(&e)
-            ))
-        }
-    };
     let keys = [c.source_key.as_str(), c.destination_key.as_str()];
     let planned = if remove_source {
         Operation::Move
@@ -306,18 +290,21 @@ async fn copy(io: &Io<'_>, c: CopyObject, remove_source: bool) -> ToolOutcome {
     if let Err(e) = intent::begin(io, planned, &keys, before.as_deref()).await {
         return ToolOutcome::error(e);
     }
-    let opts = PutOptions {
-        only_if_etag: before.as_deref(),
-        http_metadata: body.http_metadata,
-        custom_metadata: body.custom_metadata,
-    };
+    // Each attempt streams R2 → R2 afresh (a stream is read once; a rate-limited put retries).
     let written = match r2::retrying(tool, &c.destination_key, || {
-        r2::put(io.bucket, &dst_r2, &body.body, &opts)
+        r2::copy_stream(io.bucket, &src_r2, &src_etag, &dst_r2, before.as_deref())
     })
     .await
     {
-        Ok(Some(w)) => w,
-        Ok(None) => {
+        Ok(Copied::Written(w)) => w,
+        Ok(Copied::SourceChanged) => {
+            intent::clear(io);
+            return ToolOutcome::error(format!(
+                "Precondition failed: source {:?} changed during the {tool}; nothing was written.",
+                c.source_key
+            ));
+        }
+        Ok(Copied::DestinationChanged) => {
             intent::clear(io);
             io.etags.borrow_mut().forget(&c.destination_key);
             return ToolOutcome::error(format!(
