@@ -13,6 +13,7 @@
 //! | `clients` (wasm32) | registered clients and registration rate limits, in the `ClientRegistry` object |
 //! | `client_registry` (wasm32) | the exported `ClientRegistry` Durable Object class |
 //! | `log` (wasm32) | one structured JSON log line per request, nothing secret in it |
+//! | `relay` (wasm32) | long-lived SSE streams held by the Worker over the user object's hibernatable socket |
 //! | `random` (wasm32) | the runtime's CSPRNG and clock |
 //! | `webcrypto` (wasm32) | id_token signature checks with the runtime's WebCrypto |
 //! | `user_object` (wasm32) | the exported Durable Object class, a thin shell over [`r2_mcp_durable`] |
@@ -35,6 +36,8 @@ mod http;
 mod log;
 #[cfg(target_arch = "wasm32")]
 mod random;
+#[cfg(target_arch = "wasm32")]
+mod relay;
 #[cfg(target_arch = "wasm32")]
 mod routes;
 #[cfg(target_arch = "wasm32")]

@@ -99,6 +99,16 @@ pub const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX grants_live ON grants(ended, live_until)",
         ],
     },
+    Migration {
+        version: 8,
+        statements: &[
+            // 2026-07-28 listen streams held by the Worker (object::mcp_host::sockets): the filter
+            // and subscription id of each, kept while its socket lives (the object may hibernate).
+            "CREATE TABLE mcp_listens (stream_id TEXT PRIMARY KEY, grant_id TEXT NOT NULL, \
+             listening TEXT NOT NULL, created_ms INTEGER NOT NULL)",
+            "CREATE INDEX mcp_listens_grant ON mcp_listens(grant_id)",
+        ],
+    },
 ];
 
 /// The statement that creates the bookkeeping table itself.

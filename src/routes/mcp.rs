@@ -14,7 +14,9 @@
 use r2_mcp_durable::grants::token;
 use r2_mcp_durable::mcp::http_rules::{self, OriginPolicy};
 use r2_mcp_durable::grants::wire::{user_key, UserIdentity};
-use r2_mcp_durable::object::{AUTH_ERROR_HEADER, BEARER_HEADER, IDENTITY_HEADER, LOG_FIELDS_HEADER, RESOURCE_HEADER};
+use r2_mcp_durable::object::{
+    ATTACH_HEADER, AUTH_ERROR_HEADER, BEARER_HEADER, IDENTITY_HEADER, LOG_FIELDS_HEADER, RELAY_HEADER, RESOURCE_HEADER,
+};
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{web_sys, worker_sys, Headers, Response, Result};
@@ -23,6 +25,10 @@ use super::Ctx;
 use crate::config::{AccessApp, AuthMode, LogLevel};
 use crate::http;
 use crate::log;
+use crate::relay::Relay;
+
+/// Largest listen acknowledgement read before the stream is held here.
+const MAX_FIRST_EVENTS: usize = 64 * 1024;
 use crate::upstream;
 use crate::oauth::metadata::www_authenticate;
 
@@ -66,7 +72,8 @@ pub async fn handle(raw: web_sys::Request, headers: Headers, ctx: &Ctx, line: &m
         return challenge(&req, ctx, Some("the access token is unknown, expired or revoked"));
     }
     let user_key = parts.user_key.to_owned();
-    let resp = match forward(&req, ctx, &user_key, &[(BEARER_HEADER, bearer), (RESOURCE_HEADER, &ctx.resource())]).await {
+    let ours = [(BEARER_HEADER, bearer), (RESOURCE_HEADER, &ctx.resource())];
+    let resp = match forward(&req, ctx, &user_key, &ours).await {
         Ok(resp) => resp,
         Err(e) => return internal_error(&req, &e),
     };
@@ -74,7 +81,47 @@ pub async fn handle(raw: web_sys::Request, headers: Headers, ctx: &Ctx, line: &m
         let why = resp.headers().get(AUTH_ERROR_HEADER)?.unwrap_or_else(|| "the access token was refused".into());
         return challenge(&req, ctx, Some(&why));
     }
-    http::with_cors(&req.headers, resp)
+    match hold_stream(&req, ctx, &user_key, &ours, resp).await {
+        Ok(resp) => http::with_cors(&req.headers, resp),
+        Err(e) => internal_error(&req, &e),
+    }
+}
+
+/// A long-lived stream the object answered with a socket (a session's GET stream) or with a
+/// listen stream to attach becomes an SSE response held here ([`Relay`]), so the object can sleep
+/// while the client waits; any other answer passes through.
+async fn hold_stream(req: &Incoming, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)], resp: Response) -> Result<Response> {
+    let (relay, from) = if resp.status_code() == 101 {
+        let log = log_fields(&resp)?;
+        let Some(ws) = resp.websocket() else { return Err(worker::Error::RustError("a 101 without a socket".into())) };
+        (Relay::open(ws, None, Some(req.raw.signal()))?, log)
+    } else if let Some(stream) = resp.headers().get(ATTACH_HEADER)? {
+        let log = log_fields(&resp)?;
+        let first = match r2_mcp_durable::body::response(&resp, MAX_FIRST_EVENTS).await {
+            Ok(b) => b,
+            Err(_) => return Err(worker::Error::RustError("the listen acknowledgement could not be read".into())),
+        };
+        let mut attach = ours.to_vec();
+        attach.push((ATTACH_HEADER, &stream));
+        let socket = send(req, ctx, user_key, &attach, "GET", false).await?;
+        let status = socket.status_code();
+        let Some(ws) = socket.websocket().filter(|_| status == 101) else {
+            return Err(worker::Error::RustError(format!("attaching the listen stream answered {status}")));
+        };
+        (Relay::open(ws, Some(first), Some(req.raw.signal()))?, log)
+    } else {
+        return Ok(resp);
+    };
+    let mut out = relay.into_response()?;
+    for (k, v) in from {
+        out.headers_mut().set(&k, &v)?;
+    }
+    Ok(out)
+}
+
+/// The `x-r2mcp-log-*` headers of an answer (the log line's fields the object reports).
+fn log_fields(resp: &Response) -> Result<Vec<(String, String)>> {
+    Ok(resp.headers().entries().filter(|(k, _)| k.to_ascii_lowercase().starts_with("x-r2mcp-log-")).collect())
 }
 
 /// `AUTH_MODE=access`: the identity comes from Cloudflare Access's signed assertion.
@@ -92,7 +139,12 @@ async fn behind_access(req: &Incoming, ctx: &Ctx, app: &AccessApp) -> Result<Res
     let identity = UserIdentity { iss: app.team_domain.clone(), sub: id.sub, email: id.email, name: id.name, groups: id.groups };
     let key = user_key(&identity.iss, &identity.sub);
     let json = serde_json::to_string(&identity).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    match forward(req, ctx, &key, &[(IDENTITY_HEADER, &json)]).await {
+    let ours = [(IDENTITY_HEADER, json.as_str())];
+    let held = match forward(req, ctx, &key, &ours).await {
+        Ok(resp) => hold_stream(req, ctx, &key, &ours, resp).await,
+        Err(e) => Err(e),
+    };
+    match held {
         Ok(resp) => http::with_cors(&req.headers, resp),
         Err(e) => internal_error(req, &e),
     }
@@ -102,6 +154,12 @@ async fn behind_access(req: &Incoming, ctx: &Ctx, app: &AccessApp) -> Result<Res
 /// every `x-r2mcp-*`, `Authorization` and `Cookie` header from the client is dropped. Built and
 /// sent with the runtime's own types, like the incoming request (no `cf` read on either).
 async fn forward(req: &Incoming, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)]) -> Result<Response> {
+    send(req, ctx, user_key, ours, &req.raw.method(), true).await
+}
+
+/// [`forward`] with another method, and the body only when `body`. A `GET` asks for its stream as
+/// a socket (`Upgrade: websocket`), and every call says this Worker relays long-lived streams.
+async fn send(req: &Incoming, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)], method: &str, body: bool) -> Result<Response> {
     let headers = Headers::new();
     for (name, value) in req.headers.entries() {
         let lower = name.to_ascii_lowercase();
@@ -116,11 +174,15 @@ async fn forward(req: &Incoming, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)
     if ctx.config.log_level.writes(LogLevel::Info) {
         headers.set(LOG_FIELDS_HEADER, "1")?;
     }
+    headers.set(RELAY_HEADER, "1")?;
+    if method == "GET" {
+        headers.set("Upgrade", "websocket")?;
+    }
     let init = web_sys::RequestInit::new();
-    init.set_method(&req.raw.method());
+    init.set_method(method);
     init.set_headers(&headers.0);
-    if let Some(body) = req.raw.body() {
-        init.set_body(&body);
+    if let Some(b) = req.raw.body().filter(|_| body) {
+        init.set_body(&b);
     }
     let forwarded = web_sys::Request::new_with_str_and_init(&req.raw.url(), &init)?;
     let namespace = ctx.env.durable_object(super::USER_OBJECT)?;

@@ -93,8 +93,9 @@ pub struct Script {
     pub finish: Finish,
 }
 
-/// `subscriptions/listen` notification filter, as acknowledged.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// `subscriptions/listen` notification filter, as acknowledged (kept in SQLite while the stream
+/// lives, since the object may hibernate meanwhile).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ListenFilter {
     pub tools_list_changed: bool,
     pub prompts_list_changed: bool,

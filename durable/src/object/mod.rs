@@ -12,6 +12,7 @@
 //! | `* /mcp` | bearer check ([`grants::authenticate`]), then the MCP host (the Worker checked `Origin`) |
 //! | `/_dev/hits` | DEV_MODE diagnostics counter |
 //! | `/_dev/alarm` | DEV_MODE: when the cleanup alarm is due |
+//! | `/_dev/instance` | DEV_MODE: this instance's id, constructions in this isolate, open sockets |
 //! | `/_dev/panic`, `/_dev/crash-next-write` | DEV_MODE faults: a panic now, or in the next write between R2 and its audit row |
 
 pub mod db;
@@ -49,6 +50,17 @@ pub const LOG_CLIENT_HEADER: &str = "x-r2mcp-log-client";
 pub const LOG_METHOD_HEADER: &str = "x-r2mcp-log-method";
 /// Response header: the tool of a `tools/call` (same alphabet).
 pub const LOG_TOOL_HEADER: &str = "x-r2mcp-log-tool";
+/// Request header: the Worker holds long-lived streams itself (`src/relay.rs`), so a 2026-07-28
+/// listen stream is answered with its acknowledgement and an [`ATTACH_HEADER`] instead of a body
+/// this object would have to keep open.
+pub const RELAY_HEADER: &str = "x-r2mcp-relay";
+/// Response header naming a listen stream the Worker attaches a socket to; on the Worker's
+/// `GET` (with `Upgrade: websocket`), the stream it attaches.
+pub const ATTACH_HEADER: &str = "x-r2mcp-attach";
+/// What the Worker sends on a stream's socket to check it is alive, and what the object's
+/// runtime answers without waking the object.
+pub const SOCKET_PING: &str = "ping";
+pub const SOCKET_PONG: &str = "pong";
 
 /// `(SHA-256(token), resource)` → the caller and the token's expiry (Unix seconds).
 type VerifiedCache = HashMap<(String, String), (McpCaller, i64)>;
@@ -84,6 +96,15 @@ pub struct UserObject {
     /// When the cleanup alarm is known to be scheduled (Unix ms), so most requests spare the
     /// storage call; `None` until known.
     alarm_at: AssertUnwindSafe<Cell<Option<i64>>>,
+    /// This instance's random name and start (DEV_MODE `/_dev/instance`: an object that
+    /// hibernated or was evicted comes back as a new instance).
+    instance: String,
+    started_ms: i64,
+}
+
+thread_local! {
+    /// Objects constructed in this isolate (DEV_MODE `/_dev/instance`).
+    static INSTANCES: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Most verified tokens remembered at once (the cache is emptied when full).
@@ -93,18 +114,37 @@ impl UserObject {
     /// Opens the object's SQLite database and brings its schema up to date. SQL calls are
     /// synchronous, so the migrations finish before the first request is delivered.
     pub fn new(state: State, env: Env) -> Self {
+        // Two handles on one state: the object's own, and its hibernatable sockets'.
+        let raw = state._inner();
+        let copy: worker::worker_sys::DurableObjectState = worker::wasm_bindgen::JsCast::unchecked_into(worker::js_sys::Object::clone(&raw));
+        let state = State::from(copy);
         let sql = state.storage().sql();
         if let Err(e) = migrate(&sql) {
             worker::console_error!("schema migration failed: {e}");
         }
-        let mcp = mcp_host::McpHost::new(&state, &env, sql.clone());
+        // The Worker's keep-alive ping is answered by the runtime itself: it never wakes us.
+        match worker::worker_sys::WebSocketRequestResponsePair::new(SOCKET_PING, SOCKET_PONG) {
+            Ok(pair) => state.set_websocket_auto_response(&pair),
+            Err(_) => worker::console_warn!("could not set the sockets' ping auto-response"),
+        }
+        let mcp = mcp_host::McpHost::new(&state, State::from(raw), &env, sql.clone());
+        INSTANCES.with(|n| n.set(n.get() + 1));
         Self {
             state,
             sql,
             mcp,
             verified: AssertUnwindSafe(RefCell::default()),
             alarm_at: AssertUnwindSafe(Cell::new(None)),
+            instance: db::random_array::<8>().iter().map(|b| format!("{b:02x}")).collect(),
+            started_ms: db::now_ms() as i64,
         }
+    }
+
+    /// The Worker's end of a stream's socket closed or failed.
+    pub async fn websocket_closed(&self, ws: worker::WebSocket) -> Result<()> {
+        // Complete the closing handshake (the runtime may already have).
+        let _ = ws.close(Some(1000), Some("closed"));
+        self.mcp.socket_closed(&ws)
     }
 
     /// Serves one internal request from the front Worker.
@@ -142,6 +182,15 @@ impl UserObject {
             (Method::Post, "/oauth/dev-token") => grants::dev_token(&self.sql, body(&bytes)?)?,
             (Method::Post, "/_dev/hits") => return counter_response(self.bump("hits")?),
             (Method::Get, "/_dev/hits") => return counter_response(self.read("hits")?),
+            // DEV_MODE only: this instance, to tell whether the object slept since (a new one).
+            (Method::Get, "/_dev/instance") => {
+                return Response::from_json(&serde_json::json!({
+                    "instance": self.instance,
+                    "constructed": INSTANCES.with(Cell::get),
+                    "started_ms": self.started_ms,
+                    "sockets": self.state.get_websockets().len(),
+                }));
+            }
             // DEV_MODE only: when the cleanup alarm is due (Unix ms), or null.
             (Method::Get, "/_dev/alarm") => {
                 let at = self.state.storage().get_alarm().await?;

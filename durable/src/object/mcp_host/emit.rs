@@ -77,5 +77,9 @@ pub fn to_session(host: &Host, session: &Stored, msg: &Value) {
     if let Err(e) = event_log::append(&host.sql, sid, &session.get_stream, seq, &data, db::now_ms()) {
         worker::console_warn!("event log append failed: {e}");
     }
-    host.hub.write(&session.get_stream, &sse::event(Some(&EventId::new(&session.get_stream, seq)), &data));
+    let text = sse::event(Some(&EventId::new(&session.get_stream, seq)), &data);
+    // To the Worker's relay (the usual way), or to a stream this object holds itself.
+    if !host.sockets.send(&session.get_stream, &text) {
+        host.hub.write(&session.get_stream, &text);
+    }
 }

@@ -1,5 +1,11 @@
-//! `GET /mcp` (the session's server-to-client stream, and resumption with `Last-Event-ID`) and
-//! `DELETE /mcp` (end the session). Session era only: 2026-07-28 answers both with 405 earlier.
+//! `GET /mcp` (the session's server-to-client stream, and resumption with `Last-Event-ID`),
+//! `DELETE /mcp` (end the session), and the attachment of a 2026-07-28 listen stream's socket.
+//! Session era only for GET and DELETE: 2026-07-28 answers both with 405 earlier.
+//!
+//! The session's GET stream goes to the front Worker over a hibernatable WebSocket when the
+//! Worker asks for one (`Upgrade: websocket`; see `sockets`): replayed or priming events first,
+//! then live ones, all from this one synchronous turn, so none can interleave. A request without
+//! the upgrade (an earlier Worker during a deploy) gets the stream from this object as before.
 
 use std::rc::Rc;
 
@@ -7,6 +13,7 @@ use futures::channel::mpsc::unbounded;
 use worker::{Request, Response, Result};
 
 use super::sessions::Stored;
+use super::sockets::SocketKind;
 use super::streams::{self, Kind};
 use super::{event_log, header, replies, Host};
 use crate::mcp::http_rules::{self, SessionNeed};
@@ -51,21 +58,48 @@ pub fn open(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Setti
             return resume_post_stream(host, &sid, &caller.grant_id, eid, live);
         }
     }
-    let opened = host.hub.open(&stored.get_stream, Some(&sid), &caller.grant_id, Kind::Get);
-    match last.filter(|e| e.stream == stored.get_stream) {
+    let stream = stored.get_stream.clone();
+    let mut first = Vec::new();
+    match last.filter(|e| e.stream == stream) {
         Some(eid) => {
             for (seq, data) in event_log::after(&host.sql, &sid, &eid.stream, eid.seq)? {
-                host.hub.write(&eid.stream, &sse::event(Some(&EventId::new(&eid.stream, seq)), &data));
+                first.push(sse::event(Some(&EventId::new(&eid.stream, seq)), &data));
             }
         }
         None if stored.record.version >= Version::V2025_11_25 => {
             let seq = host.sessions.current_get_seq(&sid)?;
-            host.hub.write(&stored.get_stream, &sse::priming(&EventId::new(&stored.get_stream, seq), Some(sse::DEFAULT_RETRY_MS)));
+            first.push(sse::priming(&EventId::new(&stream, seq), Some(sse::DEFAULT_RETRY_MS)));
         }
         None => {}
     }
-    streams::spawn_keep_alive(host.clone(), stored.get_stream.clone(), opened.generation);
+    if wants_socket(req) {
+        let (client, server) = host.sockets.accept(&stream, Some(&sid), &caller.grant_id, SocketKind::Get)?;
+        for text in &first {
+            server.send_with_str(text)?;
+        }
+        return Response::from_websocket(client);
+    }
+    let opened = host.hub.open(&stream, Some(&sid), &caller.grant_id, Kind::Get);
+    for text in &first {
+        host.hub.write(&stream, text);
+    }
+    streams::spawn_keep_alive(host.clone(), stream, opened.generation);
     streams::response(opened.body, None)
+}
+
+/// Whether the front Worker asked for the stream as a hibernatable WebSocket.
+fn wants_socket(req: &Request) -> bool {
+    header(req, "Upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+}
+
+/// The front Worker attaches the socket of a listen stream this caller's grant registered (see
+/// `work::listen`); anything else is 404.
+pub fn attach_listen(host: &Rc<Host>, req: &Request, caller: &McpCaller, stream: &str) -> Result<Response> {
+    if !wants_socket(req) || !host.sockets.listen_of(stream, &caller.grant_id)? {
+        return Response::error("no such listen stream", 404);
+    }
+    let (client, _server) = host.sockets.accept(stream, None, &caller.grant_id, SocketKind::Listen)?;
+    Response::from_websocket(client)
 }
 
 /// A POST stream the client lost: replay what it missed, then follow it if its work still runs
@@ -102,6 +136,7 @@ pub fn delete(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Set
 pub fn end_session(host: &Host, id: &str) -> Result<()> {
     host.sessions.delete(id)?;
     host.hub.close_session(id);
+    host.sockets.close_session(id);
     host.inflight.end_session(id);
     Ok(())
 }

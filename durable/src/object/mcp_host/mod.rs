@@ -9,7 +9,8 @@
 //! | [`work`] | effects: R2 tool calls, resources, fixture scripts, listen streams |
 //! | [`sessions`] | the `mcp_sessions` table |
 //! | [`event_log`] | the `mcp_events` table: events kept for replay, and their bounds |
-//! | [`streams`] | live SSE connections in memory, keep-alives |
+//! | [`streams`] | POST answers' SSE connections in memory, keep-alives |
+//! | [`sockets`] | long-lived streams (GET, listen) as hibernatable WebSockets to the Worker |
 //! | [`emit`] | numbering, logging and sending one message on a stream |
 //! | [`notify`] | resource notifications after changes, to every subscribed session |
 //! | [`inflight`] | cancellation flags and server→client requests awaiting answers |
@@ -30,8 +31,11 @@ mod notify;
 mod post;
 mod replies;
 mod sessions;
+mod sockets;
 mod streams;
 mod work;
+
+pub use sockets::SocketKind;
 
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
@@ -39,7 +43,7 @@ use std::rc::Rc;
 use worker::{Env, Method, Request, Response, Result, SqlStorage, State};
 
 use super::r2tools::R2Tools;
-use super::{McpCaller, LOG_CLIENT_HEADER, LOG_FIELDS_HEADER};
+use super::{McpCaller, ATTACH_HEADER, LOG_CLIENT_HEADER, LOG_FIELDS_HEADER};
 use crate::mcp::http_rules::{self, HttpMethod, Rejection};
 use crate::mcp::settings::{SettingError, Settings};
 use crate::mcp::version;
@@ -47,6 +51,8 @@ use crate::object::db;
 
 /// Sessions expired per alarm run at most (the alarm comes back for the rest).
 const EXPIRE_PER_RUN: i64 = 500;
+/// A listen stream registered this long ago whose socket is not open is forgotten.
+const LISTEN_ATTACH_MS: i64 = 10 * 60 * 1000;
 
 /// Shared by the host and its spawned tasks.
 pub struct Host {
@@ -55,6 +61,7 @@ pub struct Host {
     r2: R2Tools,
     settings: std::result::Result<Settings, SettingError>,
     hub: streams::Hub,
+    sockets: sockets::Sockets,
     inflight: inflight::Inflight,
 }
 
@@ -76,7 +83,8 @@ pub struct McpHost {
 }
 
 impl McpHost {
-    pub fn new(state: &State, env: &Env, sql: SqlStorage) -> Self {
+    /// `sockets_state`: a second handle on the object's state, for its hibernatable sockets.
+    pub fn new(state: &State, sockets_state: State, env: &Env, sql: SqlStorage) -> Self {
         let lookup = |name: &str| {
             env.var(name).ok().map(|v| v.to_string()).or_else(|| env.secret(name).ok().map(|v| v.to_string()))
         };
@@ -85,7 +93,15 @@ impl McpHost {
             worker::console_error!("setting {name} is invalid: {why}");
         }
         let r2 = R2Tools::new(state, env, sql.clone());
-        let inner = Rc::new(Host { sessions: sessions::Sessions::new(sql.clone()), sql, r2, settings, hub: streams::Hub::default(), inflight: Default::default() });
+        let inner = Rc::new(Host {
+            sessions: sessions::Sessions::new(sql.clone()),
+            sockets: sockets::Sockets::new(sockets_state, sql.clone()),
+            sql,
+            r2,
+            settings,
+            hub: streams::Hub::default(),
+            inflight: Default::default(),
+        });
         McpHost { inner: AssertUnwindSafe(inner) }
     }
 
@@ -103,6 +119,9 @@ impl McpHost {
             Ok(s) => s.clone(),
             Err((name, _)) => return replies::internal(&format!("the server setting {name} is invalid")),
         };
+        if let Some(stream) = header(&req, ATTACH_HEADER) {
+            return get::attach_listen(host, &req, &caller, &stream);
+        }
         let version = match version::from_header(header(&req, "MCP-Protocol-Version").as_deref()) {
             Ok(v) => v,
             Err(u) => return replies::rejection(&Rejection::from_error(400, None, u.error())),
@@ -133,13 +152,24 @@ impl McpHost {
             get::end_session(host, &id)?;
         }
         host.hub.close_grant(grant_id);
+        host.sockets.close_grant(grant_id)?;
         host.inflight.end_session(&work::stateless_key(grant_id));
         Ok(())
     }
 
-    /// The grants that have a stream open in this instance.
+    /// The grants that have a stream open (in memory or as a socket).
     pub fn streaming_grants(&self) -> Vec<String> {
-        self.inner.hub.grants()
+        let mut g = self.inner.hub.grants();
+        g.extend(self.inner.sockets.grants());
+        g.sort();
+        g.dedup();
+        g
+    }
+
+    /// The Worker's end of a stream's socket closed (its client went away): a listen stream's
+    /// filter is forgotten; a session's GET stream simply has no connection until the next GET.
+    pub fn socket_closed(&self, ws: &worker::WebSocket) -> Result<()> {
+        self.inner.sockets.closed(ws)
     }
 
     /// When the cleanup next has something to do (Unix ms): the first session to go idle, the
@@ -167,6 +197,7 @@ impl McpHost {
             get::end_session(host, id)?;
         }
         event_log::drop_old(&host.sql, now)?;
+        host.sockets.sweep(now - LISTEN_ATTACH_MS)?;
         let r2_more = match host.r2.alarm().await {
             Ok(more) => more,
             Err(e) => {

@@ -37,14 +37,27 @@ pub fn changes(host: &Host, user_key: &str, changes: &[Change]) {
         }
         Err(e) => worker::console_warn!("could not load sessions for notifications: {e}"),
     }
-    for (stream, filter, subscription) in host.hub.listeners() {
+    // 2026-07-28 listen streams: through the Worker's relay, or held by this object itself.
+    let relayed = host.sockets.listeners().unwrap_or_else(|e| {
+        worker::console_warn!("could not load listen streams for notifications: {e}");
+        Vec::new()
+    });
+    let relayed = relayed.into_iter().map(|(stream, l)| (stream, l.subscription(), l.filter, true));
+    let held = host.hub.listeners().into_iter().map(|(stream, filter, subscription)| (stream, subscription, filter, false));
+    for (stream, subscription, filter, socket) in relayed.chain(held) {
+        let send = |msg: &serde_json::Value| {
+            let text = sse::event(None, &tag_subscription(msg.clone(), &subscription).to_string());
+            if socket {
+                host.sockets.send(&stream, &text);
+            } else {
+                host.hub.write(&stream, &text);
+            }
+        };
         for uri in uris.iter().filter(|u| filter.resource_subscriptions.contains(*u)) {
-            let n = tag_subscription(notification("notifications/resources/updated", json!({ "uri": uri })), &subscription);
-            host.hub.write(&stream, &sse::event(None, &n.to_string()));
+            send(&notification("notifications/resources/updated", json!({ "uri": uri })));
         }
         if list_changed && filter.resources_list_changed {
-            let n = tag_subscription(list_msg.clone(), &subscription);
-            host.hub.write(&stream, &sse::event(None, &n.to_string()));
+            send(&list_msg);
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::mcp::session::{SessionRecord, SESSION_ID_RANDOM_BYTES};
 use crate::mcp::settings::Settings;
 use crate::mcp::version::Version;
 use crate::object::r2tools::KEY_PREFIX_LEN;
-use crate::object::{db, large, McpCaller, LOG_METHOD_HEADER, LOG_TOOL_HEADER};
+use crate::object::{db, large, McpCaller, LOG_METHOD_HEADER, LOG_TOOL_HEADER, RELAY_HEADER};
 
 macro_rules! refuse {
     ($e:expr) => {
@@ -101,7 +101,8 @@ pub async fn handle(
         nfc: crate::object::nfc,
     };
     let outcome = dispatch::handle(&ctx, msg);
-    let asker = Asker { caller, session: stored, client_name, accepts, large };
+    let relay = header(&req, RELAY_HEADER).is_some();
+    let asker = Asker { caller, session: stored, client_name, accepts, large, relay };
     let mut resp = execute(host, asker, outcome).await?;
     if let Some((method, tool)) = labels {
         let h = resp.headers_mut();
@@ -131,6 +132,7 @@ async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome) -> Result<Resp
             let dropped = host.sessions.create(&record, &super::streams::new_stream_id())?;
             for id in dropped {
                 host.hub.close_session(&id);
+                host.sockets.close_session(&id);
                 host.inflight.end_session(&id);
             }
             replies::message(200, &body, asker.accepts, Some(&record.id))

@@ -24,7 +24,8 @@ use crate::mcp::sse::{self, EventId};
 use crate::mcp::tool_args::ToolRequest;
 use crate::mcp::version::Version;
 use crate::object::r2tools::ToolContext;
-use crate::object::McpCaller;
+use super::sockets::Listening;
+use crate::object::{McpCaller, ATTACH_HEADER};
 
 /// Who is asking and in which session: what every effect needs besides its own inputs.
 #[derive(Clone)]
@@ -37,6 +38,8 @@ pub struct Asker {
     /// body is in memory.
     #[allow(dead_code)]
     pub large: Option<Rc<crate::storage::queue::Turn>>,
+    /// The front Worker holds long-lived streams itself (`RELAY_HEADER`).
+    pub relay: bool,
 }
 
 impl Asker {
@@ -199,6 +202,18 @@ pub async fn script(host: &Rc<Host>, asker: Asker, call: Call, script: Script) -
 /// tagged notifications until the client closes it.
 pub fn listen(host: &Rc<Host>, asker: &Asker, call: Call, filter: ListenFilter, ack: Value) -> Result<Response> {
     let id = streams::new_stream_id();
+    if asker.relay {
+        // The Worker holds the stream: it sends the acknowledgement, then attaches a socket for
+        // the notifications (`get::attach_listen`), so this object can sleep meanwhile.
+        host.sockets.register_listen(&id, &asker.caller.grant_id, &Listening::new(filter, &call.id))?;
+        let mut resp = Response::ok(sse::event(None, &ack.to_string()))?;
+        let h = resp.headers_mut();
+        for (k, v) in sse::SSE_HEADERS {
+            h.set(k, v)?;
+        }
+        h.set(ATTACH_HEADER, &id)?;
+        return Ok(resp);
+    }
     let opened = host.hub.open(&id, None, &asker.caller.grant_id, Kind::Listen { filter, subscription: call.id });
     host.hub.write(&id, &sse::event(None, &ack.to_string()));
     streams::spawn_keep_alive(host.clone(), id, opened.generation);
