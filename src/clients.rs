@@ -8,8 +8,10 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use futures::future::{select, Either};
-use r2_mcp_durable::body;
+use r2_mcp_wire::body;
 use worker::{AbortController, Delay, Fetch, RequestRedirect};
+
+use r2_mcp_wire::registry_calls::{RegistryCall, RegistryReply};
 
 use crate::oauth::client_metadata_document as cimd;
 use crate::oauth::source_key;
@@ -24,14 +26,24 @@ fn shard(client_id: &str) -> String {
     format!("clients:{prefix}")
 }
 
-async fn call(ctx: &Ctx, object: &str, method: Method, path: &str, body: Option<String>, headers: Headers) -> Result<worker::Response> {
+async fn raw_call(ctx: &Ctx, object: &str, method: Method, path: &str, body: Option<String>) -> Result<worker::Response> {
     let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers);
+    init.with_method(method).with_headers(Headers::new());
     if let Some(b) = body {
         init.with_body(Some(b.into()));
     }
     let req = Request::new_with_init(&format!("https://client-registry{path}"), &init)?;
     ctx.env.durable_object(CLIENT_REGISTRY)?.id_from_name(object)?.get_stub()?.fetch_with_request(req).await
+}
+
+/// One typed call to the registry object `object` (see `r2_mcp_wire::registry_calls`).
+async fn call(ctx: &Ctx, object: &str, call: &RegistryCall) -> Result<RegistryReply> {
+    let json = serde_json::to_string(call).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let mut resp = raw_call(ctx, object, Method::Post, "/call", Some(json)).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("the client registry answered {}", resp.status_code())));
+    }
+    resp.json().await
 }
 
 /// The client registered under `client_id`, if it exists and has not expired — or, with
@@ -45,22 +57,20 @@ pub async fn get(ctx: &Ctx, client_id: &str) -> Result<Option<ClientRecord>> {
     if client_id.is_empty() || client_id.len() > 64 || !client_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Ok(None);
     }
-    let mut resp = call(ctx, &shard(client_id), Method::Get, &format!("/clients/{client_id}"), None, Headers::new()).await?;
-    if resp.status_code() != 200 {
-        return Ok(None);
+    match call(ctx, &shard(client_id), &RegistryCall::Get { client_id: client_id.to_owned() }).await? {
+        RegistryReply::Found { record: Some(text) } => Ok(serde_json::from_str(&text).ok()),
+        _ => Ok(None),
     }
-    let text = resp.text().await?;
-    Ok(serde_json::from_str(&text).ok())
 }
 
 /// Stores a new registration.
 pub async fn put(ctx: &Ctx, record: &ClientRecord) -> Result<()> {
     let json = serde_json::to_string(record).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    let resp = call(ctx, &shard(&record.client_id), Method::Put, &format!("/clients/{}", record.client_id), Some(json), Headers::new()).await?;
-    if resp.status_code() != 204 {
-        return Err(worker::Error::RustError(format!("client registry answered {}", resp.status_code())));
+    let put = RegistryCall::Put { client_id: record.client_id.clone(), record: json, expires_at: None };
+    match call(ctx, &shard(&record.client_id), &put).await? {
+        RegistryReply::Done => Ok(()),
+        other => Err(worker::Error::RustError(format!("the client registry answered {other:?}"))),
     }
-    Ok(())
 }
 
 /// Counts one registration from `source` (the `CF-Connecting-IP` header), under its rate-limit
@@ -68,21 +78,17 @@ pub async fn put(ctx: &Ctx, record: &ClientRecord) -> Result<()> {
 pub async fn allow_registration(ctx: &Ctx, source: Option<&str>) -> Result<std::result::Result<(), u32>> {
     let key = source_key::rate_limit_key(source);
     let object = format!("limits:{}", key.chars().take(4).collect::<String>());
-    let max = ctx.config.registrations_per_hour;
-    let path = format!("/limit/register-{key}?max={max}&window=3600");
-    let mut resp = call(ctx, &object, Method::Post, &path, None, Headers::new()).await?;
-    let v: serde_json::Value = resp.json().await.unwrap_or_default();
-    if v.get("allowed").and_then(|a| a.as_bool()) == Some(false) {
-        let retry = v.get("retry_after").and_then(|r| r.as_u64()).unwrap_or(60);
-        return Ok(Err(u32::try_from(retry).unwrap_or(3600)));
+    let limit = RegistryCall::Limit { key: format!("register-{key}"), max: i64::from(ctx.config.registrations_per_hour), window: 3600 };
+    match call(ctx, &object, &limit).await? {
+        RegistryReply::Limited { allowed: false, retry_after } => Ok(Err(u32::try_from(retry_after).unwrap_or(3600))),
+        _ => Ok(Ok(())),
     }
-    Ok(Ok(()))
 }
 
 /// DEV_MODE only (the Worker's `/_dev/registry/` routes): passes a diagnostic call to the registry
 /// object `object` and its answer back.
 pub async fn dev_call(ctx: &Ctx, object: &str, method: Method, path: &str) -> Result<worker::Response> {
-    call(ctx, object, method, path, None, Headers::new()).await
+    raw_call(ctx, object, method, path, None).await
 }
 
 /// How long a fetched metadata document, or the failure to get one, is remembered in this isolate:

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use r2_mcp_durable::url_parts;
+use r2_mcp_wire::url as url_parts;
 use worker::{event, web_sys, Context, Env, Headers, Method, Request, Response, Result};
 
 use crate::config::{AuthMode, Config, ConfigError, LogLevel};
@@ -47,22 +47,12 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Respons
         route: log::route_of(&path),
         ..Default::default()
     };
-    if path == "/mcp" {
-        line.user = headers
-            .get("Authorization")
-            .ok()
-            .flatten()
-            .and_then(|a| a.split_once(' ').map(|(_, t)| t.trim().chars().take(16).collect::<String>()))
-            .filter(|k| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit()));
-    }
     // Read once per request; an unreadable configuration is answered (and logged) inside `route`,
     // and its line is still written.
     let config = config(&env);
     let min = config.as_ref().map_or(LogLevel::Info, |c| c.log_level);
     let result = route(req, headers, &url, env, config, &path, &mut line).await;
     let resp = match result {
-        // The user's object adds its fields only when asked, i.e. when this line is written.
-        Ok(resp) if min.writes(LogLevel::Info) => log::take_object_fields(resp, &mut line),
         Ok(resp) => Ok(resp),
         Err(e) => {
             worker::console_error!("{}", serde_json::json!({ "level": "error", "request_id": line.request_id(), "error": e.to_string() }));

@@ -1,7 +1,7 @@
 //! Response builders shared by every route (wasm32 only): JSON with `Cache-Control: no-store`, HTML
 //! pages with their security headers, redirects, and CORS for browser-based MCP clients.
 
-pub use r2_mcp_durable::body::BodyError;
+pub use r2_mcp_wire::body::BodyError;
 use worker::{Headers, Request, Response, Result};
 
 /// Headers a browser client may read from our answers (MCP session and auth challenges).
@@ -55,12 +55,12 @@ pub fn redirect(location: &str, set_cookies: &[String]) -> Result<Response> {
     Ok(Response::empty()?.with_status(302).with_headers(headers))
 }
 
-/// Reads the request's body, at most `max` bytes, chunk by chunk (`r2_mcp_durable::body`): a
+/// Reads the request's body, at most `max` bytes, chunk by chunk (`r2_mcp_wire::body`): a
 /// larger one, chunked or with a declared length, is refused as soon as it passes `max`, its
 /// stream cancelled. `Err` says why: [`BodyError::TooLarge`] is a 413, [`BodyError::Unreadable`]
 /// (the client went away midway) a 400.
 pub async fn read_body(req: &Request, max: usize) -> std::result::Result<Vec<u8>, BodyError> {
-    r2_mcp_durable::body::request(req.inner(), max).await
+    r2_mcp_wire::body::request(req.inner(), max).await
 }
 
 /// Answers a CORS preflight for the routes browser clients call.
@@ -91,4 +91,14 @@ pub fn with_cors(request_headers: &Headers, resp: Response) -> Result<Response> 
     h.append("Vary", "Origin")?;
     h.set("Access-Control-Expose-Headers", EXPOSED)?;
     Ok(resp.with_headers(h))
+}
+
+/// An OAuth error as the client gets it: its status, `Cache-Control: no-store`, its challenge or
+/// `Retry-After`, and the RFC 6749 §5.2 JSON body. The Worker's only way to answer one.
+pub fn oauth_error(e: &crate::oauth::errors::OAuthError) -> Result<Response> {
+    let mut resp = json_text(e.status(), e.body())?;
+    for (k, v) in e.headers() {
+        resp.headers_mut().set(k, &v)?;
+    }
+    Ok(resp)
 }

@@ -4,13 +4,12 @@
 //! exception: a refused `Origin` (not a secret, and what the administrator needs to admit it),
 //! written only when it is a plain origin (see [`Line::refused_origin`]).
 //!
-//! The user's object reports what only it knows (client, method, tool) in `x-r2mcp-log-*` response
-//! headers, which [`take_object_fields`] removes before the response leaves the Worker; it sets them
-//! only when asked (`x-r2mcp-log-fields`), i.e. when `LOG_LEVEL` lets this request's line through.
+//! The user's object reports what only it knows (client, method, tool) in its `McpReply` (see
+//! `r2_mcp_wire::mcp_call`), only when asked, i.e. when `LOG_LEVEL` lets this request's line through;
+//! `/mcp` hands them to [`Line::object_fields`].
 
 use r2_mcp_durable::mcp::http_rules::{normalize_origin, ALLOWED_ORIGINS_SETTING};
-use r2_mcp_durable::object::{LOG_CLIENT_HEADER as LOG_CLIENT, LOG_METHOD_HEADER as LOG_METHOD, LOG_TOOL_HEADER as LOG_TOOL};
-use worker::{Headers, Response};
+use r2_mcp_wire::mcp_call::LogFields;
 
 use crate::config::LogLevel;
 
@@ -111,23 +110,13 @@ pub fn route_of(path: &str) -> &'static str {
     }
 }
 
-/// Moves the object's `x-r2mcp-log-*` fields from the response into `line`, returning the
-/// response without them (the body is passed through, not copied).
-pub fn take_object_fields(resp: Response, line: &mut Line) -> worker::Result<Response> {
-    let h = resp.headers();
-    if h.get(LOG_CLIENT)?.is_none() && h.get(LOG_METHOD)?.is_none() {
-        return Ok(resp);
+impl Line {
+    /// The fields only the user's object knows (its `McpReply`), when it reported them.
+    pub fn object_fields(&mut self, fields: LogFields) {
+        self.client_id = fields.client;
+        self.mcp_method = fields.method;
+        self.tool = fields.tool;
     }
-    line.client_id = h.get(LOG_CLIENT)?;
-    line.mcp_method = h.get(LOG_METHOD)?;
-    line.tool = h.get(LOG_TOOL)?;
-    let kept = Headers::new();
-    for (k, v) in h.entries() {
-        if !k.to_ascii_lowercase().starts_with("x-r2mcp-log-") {
-            kept.append(&k, &v)?;
-        }
-    }
-    Ok(resp.with_headers(kept))
 }
 
 /// Cloudflare's `cf-ray`, when it is a plain id (the request id; see [`Line::request_id`]).

@@ -22,7 +22,7 @@ use std::time::Duration;
 use futures::channel::mpsc::{unbounded, UnboundedReceiver};
 use futures::{Stream, StreamExt};
 use r2_mcp_durable::mcp::sse;
-use r2_mcp_durable::object::{SOCKET_PING, SOCKET_PONG};
+use r2_mcp_wire::mcp_call::{SOCKET_PING, SOCKET_PONG};
 use worker::wasm_bindgen::closure::Closure;
 use worker::wasm_bindgen::JsCast;
 use worker::{web_sys, Delay, Headers, Response, Result, WebSocket};

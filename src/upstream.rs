@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use futures::future::{select, Either};
-use r2_mcp_durable::body;
+use r2_mcp_wire::body;
 use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
 
 use crate::config::{Upstream, UpstreamEndpoints};

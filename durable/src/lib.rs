@@ -4,12 +4,10 @@
 //! # Layout
 //! | module | owns |
 //! |---|---|
-//! | [`body`] | request and response bodies read with a bound (chunked or not), for the Worker and the objects |
 //! | [`grants`] | OAuth grants and tokens: token format, hashing, code and refresh-rotation rules |
 //! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
 //! | [`hub`] | live SSE connections in memory: backlog bound, grant binding, reconnects |
 //! | [`memo`] | a small bounded in-memory memo in front of storage (etags, sessions) |
-//! | [`url_parts`] | origin and query of a request URL, without a general URL parser |
 //! | [`schema`] | the SQLite tables this object keeps, created and migrated in one place |
 //! | `object` (wasm32) | the Durable Object runtime: internal routes, SQLite and R2 calls |
 //! | `registry` (wasm32) | the `ClientRegistry` object: registered OAuth clients and registration rate limits |
@@ -17,14 +15,12 @@
 //! The deployable crate exports the class; everything here that is not wasm32-only is plain Rust and
 //! tested natively.
 
-pub mod body;
 pub mod grants;
 pub mod hub;
 pub mod mcp;
 pub mod memo;
 pub mod schema;
 pub mod storage;
-pub mod url_parts;
 
 #[cfg(target_arch = "wasm32")]
 pub mod object;

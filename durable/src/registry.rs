@@ -4,10 +4,8 @@
 //! alarm deletes its expired registrations and ended windows, and stops once it holds no rows.
 //!
 //! Internal routes (the front Worker is the only caller):
-//! - `PUT /clients/<id>` body = the record (JSON text, at most 32 KiB), header `x-expires-at` → 204
-//! - `GET /clients/<id>` → the record, refreshing its idle expiry; 404 when unknown or expired
-//! - `DELETE /clients/<id>` → 204
-//! - `POST /limit/<key>?max=N&window=S` → `{"allowed":bool,"retry_after":S}`
+//! - `POST /call`: one `RegistryCall` (store, look up — refreshing the idle expiry —, delete a
+//!   registration of at most 32 KiB; count one event in a rate-limit window) → its `RegistryReply`
 //! - DEV_MODE only (the Worker forwards `/_dev/registry/` on loopback with DEV_MODE=1):
 //!   `GET /_dev/rows` → `{"clients":N,"limits":N,"alarm":ms|null}`; `POST /_dev/age?secs=N` moves
 //!   every expiry N seconds earlier (as if that time had passed); `POST /_dev/alarm` makes the
@@ -21,6 +19,7 @@
 use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 
+use r2_mcp_wire::registry_calls::{RegistryCall, RegistryReply};
 use worker::{Env, Method, Request, Response, Result, SqlStorage, SqlStorageValue, State};
 
 /// How long a registration lives without being used (refreshed on every lookup).
@@ -60,61 +59,19 @@ impl ClientRegistry {
         let url = req.inner().url();
         let path = req.path();
         let now = now_secs();
-        let q = |name: &str| crate::url_parts::query_param(&url, name).and_then(|v| v.parse::<i64>().ok());
+        let q = |name: &str| r2_mcp_wire::url::query_param(&url, name).and_then(|v| v.parse::<i64>().ok());
         let parts: Vec<&str> = path.trim_start_matches('/').splitn(2, '/').collect();
         match (req.method(), parts.as_slice()) {
-            (Method::Put, ["clients", id]) => {
-                let expires_at = req
-                    .headers()
-                    .get("x-expires-at")?
-                    .and_then(|v| v.parse::<i64>().ok())
-                    .unwrap_or(now + CLIENT_IDLE_TTL_SECS);
-                let record = match crate::body::request(req.inner(), MAX_RECORD).await.map(String::from_utf8) {
-                    Ok(Ok(r)) => r,
-                    Err(crate::body::BodyError::TooLarge) => return Response::error("record too large", 413),
-                    _ => return Response::error("unreadable record", 400),
+            (Method::Post, ["call"]) => {
+                let call = match r2_mcp_wire::body::request(req.inner(), MAX_RECORD * 2).await {
+                    Ok(b) => serde_json::from_slice::<RegistryCall>(&b).ok(),
+                    Err(_) => None,
                 };
-                self.sql.exec(
-                    "INSERT OR REPLACE INTO clients (id, record, expires_at) VALUES (?, ?, ?)",
-                    vec![(*id).into(), record.into(), expires_at.into()],
-                )?;
-                self.ensure_alarm().await;
-                Ok(Response::empty()?.with_status(204))
-            }
-            (Method::Get, ["clients", id]) => {
-                let row = self
-                    .sql
-                    .exec("SELECT record, expires_at FROM clients WHERE id = ?", vec![(*id).into()])?
-                    .raw()
-                    .next()
-                    .transpose()?;
-                match row.as_deref() {
-                    Some([SqlStorageValue::String(record), SqlStorageValue::Integer(exp)]) if *exp > now => {
-                        let record = record.clone();
-                        self.sql.exec(
-                            "UPDATE clients SET expires_at = ? WHERE id = ?",
-                            vec![(now + CLIENT_IDLE_TTL_SECS).into(), (*id).into()],
-                        )?;
-                        let mut resp = Response::ok(record)?;
-                        resp.headers_mut().set("Content-Type", "application/json")?;
-                        Ok(resp)
-                    }
-                    Some(_) => {
-                        self.sql.exec("DELETE FROM clients WHERE id = ?", vec![(*id).into()])?;
-                        Response::error("expired", 404)
-                    }
-                    None => Response::error("unknown client", 404),
-                }
-            }
-            (Method::Delete, ["clients", id]) => {
-                self.sql.exec("DELETE FROM clients WHERE id = ?", vec![(*id).into()])?;
-                Ok(Response::empty()?.with_status(204))
-            }
-            (Method::Post, ["limit", key]) => {
-                let (max, window) = (q("max").unwrap_or(10).max(1), q("window").unwrap_or(3600).clamp(1, MAX_WINDOW));
-                let (allowed, retry_after) = self.hit(key, max, window, now)?;
-                self.ensure_alarm().await;
-                Response::from_json(&serde_json::json!({ "allowed": allowed, "retry_after": retry_after }))
+                let reply = match call {
+                    Some(call) => self.call(call, now).await?,
+                    None => RegistryReply::Refused { reason: "not a registry call (or larger than a record may be)".into() },
+                };
+                Response::from_json(&reply)
             }
             (Method::Get, ["_dev", "rows"]) => {
                 let alarm = self.state.storage().get_alarm().await?;
@@ -154,6 +111,56 @@ impl ClientRegistry {
     }
 
     /// Schedules the cleanup alarm if none is pending.
+    /// One typed call from the front Worker.
+    async fn call(&self, call: RegistryCall, now: i64) -> Result<RegistryReply> {
+        Ok(match call {
+            RegistryCall::Put { client_id, record, expires_at } => {
+                if record.len() > MAX_RECORD {
+                    return Ok(RegistryReply::Refused { reason: "record too large".into() });
+                }
+                self.sql.exec(
+                    "INSERT OR REPLACE INTO clients (id, record, expires_at) VALUES (?, ?, ?)",
+                    vec![client_id.into(), record.into(), expires_at.unwrap_or(now + CLIENT_IDLE_TTL_SECS).into()],
+                )?;
+                self.ensure_alarm().await;
+                RegistryReply::Done
+            }
+            RegistryCall::Get { client_id } => {
+                let row = self
+                    .sql
+                    .exec("SELECT record, expires_at FROM clients WHERE id = ?", vec![client_id.as_str().into()])?
+                    .raw()
+                    .next()
+                    .transpose()?;
+                let record = match row.as_deref() {
+                    Some([SqlStorageValue::String(record), SqlStorageValue::Integer(exp)]) if *exp > now => {
+                        let record = record.clone();
+                        self.sql.exec(
+                            "UPDATE clients SET expires_at = ? WHERE id = ?",
+                            vec![(now + CLIENT_IDLE_TTL_SECS).into(), client_id.into()],
+                        )?;
+                        Some(record)
+                    }
+                    Some(_) => {
+                        self.sql.exec("DELETE FROM clients WHERE id = ?", vec![client_id.into()])?;
+                        None
+                    }
+                    None => None,
+                };
+                RegistryReply::Found { record }
+            }
+            RegistryCall::Delete { client_id } => {
+                self.sql.exec("DELETE FROM clients WHERE id = ?", vec![client_id.into()])?;
+                RegistryReply::Done
+            }
+            RegistryCall::Limit { key, max, window } => {
+                let (allowed, retry_after) = self.hit(&key, max.max(1), window.clamp(1, MAX_WINDOW), now)?;
+                self.ensure_alarm().await;
+                RegistryReply::Limited { allowed, retry_after }
+            }
+        })
+    }
+
     async fn ensure_alarm(&self) {
         if self.alarm_set.get() {
             return;

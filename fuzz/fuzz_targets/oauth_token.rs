@@ -14,7 +14,7 @@ use libfuzzer_sys::fuzz_target;
 use r2_mcp_fuzz::oauth::client_auth::{self, ClientCredentials};
 use r2_mcp_fuzz::oauth::errors::ErrorCode;
 use r2_mcp_fuzz::oauth::registration::AuthMethod;
-use r2_mcp_fuzz::oauth::token_request::{self, TokenRequest};
+use r2_mcp_fuzz::oauth::token_request::{self, TokenGrant};
 use r2_mcp_fuzz::oauth::{form, scope};
 use r2_mcp_fuzz::{confidential_client, lines, opt, public_client, RESOURCE};
 
@@ -84,14 +84,14 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again.as_ref().ok(), Some(&f), "form does not round-trip");
 
     match token_request::parse_token_request(&f, RESOURCE) {
-        Ok(TokenRequest::AuthorizationCode { code, code_verifier, resource, redirect_uri }) => {
+        Ok(TokenGrant::AuthorizationCode { code, code_verifier, resource, redirect_uri }) => {
             assert_eq!(f.get("grant_type"), Some("authorization_code"));
             assert!(!code.is_empty() && code.len() <= token_request::MAX_TOKEN_LEN);
             assert!(!code_verifier.is_empty() && code_verifier.len() <= token_request::MAX_TOKEN_LEN);
             assert!(resource.as_deref().is_none_or(|r| r == RESOURCE));
             assert_eq!(redirect_uri.as_deref(), f.get("redirect_uri"));
         }
-        Ok(TokenRequest::RefreshToken { refresh_token, scope: s, resource }) => {
+        Ok(TokenGrant::RefreshToken { refresh_token, scope: s, resource }) => {
             assert_eq!(f.get("grant_type"), Some("refresh_token"));
             assert!(!refresh_token.is_empty() && refresh_token.len() <= token_request::MAX_TOKEN_LEN);
             assert!(resource.as_deref().is_none_or(|r| r == RESOURCE));

@@ -128,7 +128,7 @@ fn hex_val(c: u8) -> Option<u8> {
 }
 
 // The encoder lives with the other URL helpers so the Durable Object's upstream refresh shares it.
-pub use r2_mcp_durable::url_parts::{encode, serialize};
+pub use r2_mcp_wire::url::{encode, serialize};
 
 #[cfg(test)]
 mod tests {

@@ -10,23 +10,8 @@ use super::scope;
 /// Longest code or token accepted (ours are about 100 characters).
 pub const MAX_TOKEN_LEN: usize = 512;
 
-/// A parsed `/token` request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenRequest {
-    AuthorizationCode {
-        code: String,
-        /// Required when the authorization request carried one (checked by the grant rules).
-        redirect_uri: Option<String>,
-        code_verifier: String,
-        resource: Option<String>,
-    },
-    RefreshToken {
-        refresh_token: String,
-        /// Narrowed scopes; `None` keeps the grant's (RFC 6749 §6).
-        scope: Option<Vec<String>>,
-        resource: Option<String>,
-    },
-}
+/// A parsed `/token` request: the grant the user's object judges (one definition, in the wire).
+pub use r2_mcp_wire::user_calls::TokenGrant;
 
 fn required<'a>(f: &'a Form, name: &str) -> Result<&'a str, OAuthError> {
     let v = f.get(name).ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))?;
@@ -46,16 +31,16 @@ fn resource(f: &Form, ours: &str) -> Result<Option<String>, OAuthError> {
 }
 
 /// Parses a `/token` body. `our_resource` is `<origin>/mcp`.
-pub fn parse_token_request(f: &Form, our_resource: &str) -> Result<TokenRequest, OAuthError> {
+pub fn parse_token_request(f: &Form, our_resource: &str) -> Result<TokenGrant, OAuthError> {
     match f.get("grant_type") {
         None => Err(OAuthError::invalid_request("grant_type is required")),
-        Some("authorization_code") => Ok(TokenRequest::AuthorizationCode {
+        Some("authorization_code") => Ok(TokenGrant::AuthorizationCode {
             code: required(f, "code")?.to_owned(),
             redirect_uri: f.get("redirect_uri").map(str::to_owned),
             code_verifier: required(f, "code_verifier")?.to_owned(),
             resource: resource(f, our_resource)?,
         }),
-        Some("refresh_token") => Ok(TokenRequest::RefreshToken {
+        Some("refresh_token") => Ok(TokenGrant::RefreshToken {
             refresh_token: required(f, "refresh_token")?.to_owned(),
             scope: f.get("scope").map(scope::parse).transpose()?,
             resource: resource(f, our_resource)?,
@@ -64,20 +49,10 @@ pub fn parse_token_request(f: &Form, our_resource: &str) -> Result<TokenRequest,
     }
 }
 
-impl TokenRequest {
-    /// The `grant_type` this request asks for.
-    pub fn grant_type(&self) -> &'static str {
-        match self {
-            Self::AuthorizationCode { .. } => "authorization_code",
-            Self::RefreshToken { .. } => "refresh_token",
-        }
-    }
-}
-
 /// RFC 6749 §5.2: a client may use only the grant types it registered (`unauthorized_client`).
 /// On success, whether the answer may carry a refresh token (the client registered
 /// `refresh_token`); a client that did not gets none.
-pub fn check_client_grant(request: &TokenRequest, client: &ClientRecord) -> Result<bool, OAuthError> {
+pub fn check_client_grant(request: &TokenGrant, client: &ClientRecord) -> Result<bool, OAuthError> {
     let grant = request.grant_type();
     if !client.allows_grant(grant) {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, format!("this client did not register the {grant} grant type")));
@@ -135,7 +110,7 @@ mod tests {
 
     const RES: &str = "https://mcp.example/mcp";
 
-    fn parse(s: &str) -> Result<TokenRequest, ErrorCode> {
+    fn parse(s: &str) -> Result<TokenGrant, ErrorCode> {
         let f = form::parse(s.as_bytes(), 4096).map_err(|e| OAuthError::from(e).code)?;
         parse_token_request(&f, RES).map_err(|e| e.code)
     }
@@ -145,7 +120,7 @@ mod tests {
         let r = parse("grant_type=authorization_code&code=c&code_verifier=v&redirect_uri=https%3A%2F%2Fc.example%2Fcb&client_id=x");
         assert_eq!(
             r,
-            Ok(TokenRequest::AuthorizationCode { code: "c".into(), redirect_uri: Some("https://c.example/cb".into()), code_verifier: "v".into(), resource: None })
+            Ok(TokenGrant::AuthorizationCode { code: "c".into(), redirect_uri: Some("https://c.example/cb".into()), code_verifier: "v".into(), resource: None })
         );
     }
 
@@ -173,7 +148,7 @@ mod tests {
     #[test]
     fn rfc6749_6_refresh_request_with_narrowed_scope() {
         let r = parse("grant_type=refresh_token&refresh_token=r&scope=a+b");
-        assert_eq!(r, Ok(TokenRequest::RefreshToken { refresh_token: "r".into(), scope: Some(vec!["a".into(), "b".into()]), resource: None }));
+        assert_eq!(r, Ok(TokenGrant::RefreshToken { refresh_token: "r".into(), scope: Some(vec!["a".into(), "b".into()]), resource: None }));
         assert_eq!(parse("grant_type=refresh_token&refresh_token=r&scope=a%22"), Err(ErrorCode::InvalidScope));
     }
 
@@ -181,7 +156,7 @@ mod tests {
     fn rfc8707_2_2_foreign_resource_is_invalid_target() {
         assert_eq!(parse("grant_type=refresh_token&refresh_token=r&resource=https%3A%2F%2Fevil.example%2Fmcp"), Err(ErrorCode::InvalidTarget));
         let ok = parse("grant_type=authorization_code&code=c&code_verifier=v&resource=https%3A%2F%2Fmcp.example%2Fmcp");
-        assert!(matches!(ok, Ok(TokenRequest::AuthorizationCode { resource: Some(_), .. })));
+        assert!(matches!(ok, Ok(TokenGrant::AuthorizationCode { resource: Some(_), .. })));
     }
 
     #[test]
@@ -218,12 +193,12 @@ mod tests {
         c
     }
 
-    fn code() -> TokenRequest {
-        TokenRequest::AuthorizationCode { code: "c".into(), redirect_uri: None, code_verifier: "v".into(), resource: None }
+    fn code() -> TokenGrant {
+        TokenGrant::AuthorizationCode { code: "c".into(), redirect_uri: None, code_verifier: "v".into(), resource: None }
     }
 
-    fn refresh() -> TokenRequest {
-        TokenRequest::RefreshToken { refresh_token: "r".into(), scope: None, resource: None }
+    fn refresh() -> TokenGrant {
+        TokenGrant::RefreshToken { refresh_token: "r".into(), scope: None, resource: None }
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn authorize_config<'a>(resource: &'a str) -> AuthorizeConfig<'a> {
 }
 
 async fn get(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
-    let query = r2_mcp_durable::url_parts::query(&req.inner().url()).to_owned();
+    let query = r2_mcp_wire::url::query(&req.inner().url()).to_owned();
     let q = match authorize::parse_query(&query) {
         Ok(q) => q,
         Err(e) => return page_error(400, e.title, &e.message),

@@ -4,7 +4,8 @@
 //! object opens a grant and mints the code; the browser goes back to the MCP client with `code`,
 //! `state` and `iss` (RFC 9207).
 
-use r2_mcp_durable::grants::wire::{self, GrantOpened, GrantProps, OpenGrant, UserIdentity};
+use r2_mcp_wire::user_calls::{GrantProps, NewRouting, OpenGrant, UserCall, UserReply};
+use r2_mcp_wire::{user_key, UserIdentity};
 use worker::{Request, Response, Result};
 
 use super::authorize::{login_cipher, login_cookie_name, page_error, state_hash, LoginState};
@@ -19,7 +20,7 @@ use crate::config::Upstream;
 use crate::upstream::{self, UpstreamError};
 
 pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
-    let query = r2_mcp_durable::url_parts::query(&req.inner().url()).to_owned();
+    let query = r2_mcp_wire::url::query(&req.inner().url()).to_owned();
     let Ok(q) = form::parse(query.as_bytes(), 16 * 1024) else {
         return page_error(400, "Bad request", "The login response could not be read.");
     };
@@ -69,7 +70,7 @@ pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> 
     };
     let (identity, upstream_refresh_token) = identity;
 
-    let user_key = wire::user_key(&identity.iss, &identity.sub);
+    let user_key = user_key(&identity.iss, &identity.sub);
     let Some(routing) = new_routing(ctx, &user_key) else {
         return page_error(500, "Something went wrong", "The grant could not be opened.");
     };
@@ -85,23 +86,22 @@ pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> 
         login_state_hash: state_hash(state),
         lifetimes: ctx.config.lifetimes,
     };
-    let (status, body) = call_object(ctx, &user_key, "/oauth/grant", &call).await?;
-    if status != 200 {
-        let why = body.get("error_description").and_then(|v| v.as_str()).unwrap_or("the grant could not be opened");
-        return page_error(400, "This login was already completed", why);
-    }
-    let Ok(opened) = serde_json::from_value::<GrantOpened>(body) else {
-        return page_error(500, "Something went wrong", "The grant could not be opened.");
+    let code = match call_object(ctx, &user_key, &UserCall::OpenGrant(call)).await? {
+        UserReply::Opened { code } => code,
+        UserReply::Refused(r) if r.error == ErrorCode::InvalidRequest => {
+            return page_error(400, "This login was already completed", &r.description)
+        }
+        _ => return page_error(500, "Something went wrong", "The grant could not be opened."),
     };
-    let location = success_redirect(&request.redirect_uri, &opened.code, request.state.as_deref(), &ctx.origin);
+    let location = success_redirect(&request.redirect_uri, &code, request.state.as_deref(), &ctx.origin);
     http::redirect(&location, &[clear])
 }
 
 /// A fresh grant id for `user_key` and the routing tag its tokens carry.
-pub fn new_routing(ctx: &Ctx, user_key: &str) -> Option<wire::NewRouting> {
+pub fn new_routing(ctx: &Ctx, user_key: &str) -> Option<NewRouting> {
     let grant_id = r2_mcp_durable::grants::token::new_grant_id(&crate::random::array::<16>());
     let tag = ctx.config.routing_tag(user_key, &grant_id)?;
-    Some(wire::NewRouting { grant_id, tag })
+    Some(NewRouting { grant_id, tag })
 }
 
 type LoginResult = std::result::Result<(UserIdentity, Option<String>), UpstreamError>;

@@ -17,7 +17,8 @@
 //! - `POST /_dev/token` `{"email", "groups"?, "name"?}`: a grant and tokens for a test user without
 //!   a login (tests and benchmarks that need many users).
 
-use r2_mcp_durable::grants::wire::{DevToken, UserIdentity};
+use r2_mcp_wire::user_calls::{DevToken, UserCall, UserReply};
+use r2_mcp_wire::UserIdentity;
 use worker::{Request, RequestInit, Response, Result};
 
 use super::{call_object, Ctx};
@@ -37,8 +38,8 @@ pub async fn handle(req: Request, ctx: &Ctx, path: &str) -> Result<Response> {
         let stub = ctx.user_object(name)?;
         let mut init = RequestInit::new();
         init.with_method(req.method());
-        // The object's internal OAuth routes get the body as it streams in (their body bound's test).
-        let target = if route.starts_with("oauth/") {
+        // The object's internal call route gets the body as it streams in (its body bound's test).
+        let target = if route == "call" {
             init.with_body(req.inner().body().map(Into::into));
             format!("https://user-object/{route}")
         } else {
@@ -54,7 +55,7 @@ pub async fn handle(req: Request, ctx: &Ctx, path: &str) -> Result<Response> {
         if !(name.starts_with("clients:") || name.starts_with("limits:")) || name.len() > 80 {
             return http::json_error(400, "invalid_request", "a registry object is named clients:<..> or limits:<..>");
         }
-        let query = r2_mcp_durable::url_parts::query(&req.inner().url()).to_owned();
+        let query = r2_mcp_wire::url::query(&req.inner().url()).to_owned();
         return crate::clients::dev_call(ctx, name, req.method(), &format!("/_dev/{route}?{query}")).await;
     }
     if path == "/_dev/metrics" {
@@ -84,7 +85,7 @@ pub async fn handle(req: Request, ctx: &Ctx, path: &str) -> Result<Response> {
             name: body.get("name").and_then(|v| v.as_str()).map(str::to_owned),
             groups,
         };
-        let user_key = r2_mcp_durable::grants::wire::user_key(&identity.iss, &identity.sub);
+        let user_key = r2_mcp_wire::user_key(&identity.iss, &identity.sub);
         let Some(routing) = super::callback::new_routing(ctx, &user_key) else {
             return http::json_error(500, "server_error", "no token key (COOKIE_ENCRYPTION_KEY) is configured");
         };
@@ -95,8 +96,10 @@ pub async fn handle(req: Request, ctx: &Ctx, path: &str) -> Result<Response> {
             resource: ctx.resource(),
             lifetimes: ctx.config.lifetimes,
         };
-        let (status, json) = call_object(ctx, &user_key, "/oauth/dev-token", &call).await?;
-        return http::json(status, &json);
+        return match call_object(ctx, &user_key, &UserCall::DevToken(call)).await? {
+            UserReply::Tokens(t) => http::json(200, &serde_json::to_value(&t).map_err(|e| worker::Error::RustError(e.to_string()))?),
+            other => http::json(500, &serde_json::json!({ "error": "server_error", "reply": format!("{other:?}") })),
+        };
     }
     http::json_error(404, "not_found", "no such dev route")
 }

@@ -13,10 +13,9 @@
 
 use r2_mcp_durable::grants::token;
 use r2_mcp_durable::mcp::http_rules::{self, OriginPolicy};
-use r2_mcp_durable::grants::wire::{user_key, UserIdentity};
-use r2_mcp_durable::object::{
-    ATTACH_HEADER, AUTH_ERROR_HEADER, BEARER_HEADER, IDENTITY_HEADER, LOG_FIELDS_HEADER, RELAY_HEADER, RESOURCE_HEADER,
-};
+use r2_mcp_wire::body;
+use r2_mcp_wire::mcp_call::{from_header, to_header, Caller, McpCall, McpReply, CALL_HEADER, REPLY_HEADER};
+use r2_mcp_wire::{user_key, UserIdentity};
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{web_sys, worker_sys, Headers, Response, Result};
@@ -57,7 +56,7 @@ pub async fn handle(raw: web_sys::Request, headers: Headers, ctx: &Ctx, line: &m
         }
     }
     if let AuthMode::Access(app) = &ctx.config.auth {
-        return behind_access(&req, ctx, app).await;
+        return behind_access(&req, ctx, app, line).await;
     }
     let authorization = req.headers.get("Authorization")?;
     let Some(bearer) = authorization.as_deref().and_then(bearer_token) else {
@@ -71,61 +70,18 @@ pub async fn handle(raw: web_sys::Request, headers: Headers, ctx: &Ctx, line: &m
     if !token::routing_ok(&ctx.config.routing_keys, &parts) {
         return challenge(&req, ctx, Some("the access token is unknown, expired or revoked"));
     }
-    let user_key = parts.user_key.to_owned();
-    let ours = [(BEARER_HEADER, bearer), (RESOURCE_HEADER, &ctx.resource())];
-    let resp = match forward(&req, ctx, &user_key, &ours).await {
-        Ok(resp) => resp,
-        Err(e) => return internal_error(&req, &e),
+    line.user = Some(parts.user_key[..16].to_owned());
+    let caller = Caller::Bearer {
+        token: bearer.to_owned(),
+        user_key: parts.user_key.to_owned(),
+        grant_id: parts.grant_id.to_owned(),
+        resource: ctx.resource(),
     };
-    if resp.status_code() == 401 {
-        let why = resp.headers().get(AUTH_ERROR_HEADER)?.unwrap_or_else(|| "the access token was refused".into());
-        return challenge(&req, ctx, Some(&why));
-    }
-    match hold_stream(&req, ctx, &user_key, &ours, resp).await {
-        Ok(resp) => http::with_cors(&req.headers, resp),
-        Err(e) => internal_error(&req, &e),
-    }
-}
-
-/// A long-lived stream the object answered with a socket (a session's GET stream) or with a
-/// listen stream to attach becomes an SSE response held here ([`Relay`]), so the object can sleep
-/// while the client waits; any other answer passes through.
-async fn hold_stream(req: &Incoming, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)], resp: Response) -> Result<Response> {
-    let (relay, from) = if resp.status_code() == 101 {
-        let log = log_fields(&resp)?;
-        let Some(ws) = resp.websocket() else { return Err(worker::Error::RustError("a 101 without a socket".into())) };
-        (Relay::open(ws, None, Some(req.raw.signal()))?, log)
-    } else if let Some(stream) = resp.headers().get(ATTACH_HEADER)? {
-        let log = log_fields(&resp)?;
-        let first = match r2_mcp_durable::body::response(&resp, MAX_FIRST_EVENTS).await {
-            Ok(b) => b,
-            Err(_) => return Err(worker::Error::RustError("the listen acknowledgement could not be read".into())),
-        };
-        let mut attach = ours.to_vec();
-        attach.push((ATTACH_HEADER, &stream));
-        let socket = send(req, ctx, user_key, &attach, "GET", false).await?;
-        let status = socket.status_code();
-        let Some(ws) = socket.websocket().filter(|_| status == 101) else {
-            return Err(worker::Error::RustError(format!("attaching the listen stream answered {status}")));
-        };
-        (Relay::open(ws, Some(first), Some(req.raw.signal()))?, log)
-    } else {
-        return Ok(resp);
-    };
-    let mut out = relay.into_response()?;
-    for (k, v) in from {
-        out.headers_mut().set(&k, &v)?;
-    }
-    Ok(out)
-}
-
-/// The `x-r2mcp-log-*` headers of an answer (the log line's fields the object reports).
-fn log_fields(resp: &Response) -> Result<Vec<(String, String)>> {
-    Ok(resp.headers().entries().filter(|(k, _)| k.to_ascii_lowercase().starts_with("x-r2mcp-log-")).collect())
+    serve(&req, ctx, parts.user_key, caller, line).await
 }
 
 /// `AUTH_MODE=access`: the identity comes from Cloudflare Access's signed assertion.
-async fn behind_access(req: &Incoming, ctx: &Ctx, app: &AccessApp) -> Result<Response> {
+async fn behind_access(req: &Incoming, ctx: &Ctx, app: &AccessApp, line: &mut log::Line) -> Result<Response> {
     let Some(assertion) = req.headers.get("Cf-Access-Jwt-Assertion")? else {
         return http::json_error(401, "unauthorized", "this server only accepts requests that come through Cloudflare Access");
     };
@@ -138,28 +94,75 @@ async fn behind_access(req: &Incoming, ctx: &Ctx, app: &AccessApp) -> Result<Res
     };
     let identity = UserIdentity { iss: app.team_domain.clone(), sub: id.sub, email: id.email, name: id.name, groups: id.groups };
     let key = user_key(&identity.iss, &identity.sub);
-    let json = serde_json::to_string(&identity).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    let ours = [(IDENTITY_HEADER, json.as_str())];
-    let held = match forward(req, ctx, &key, &ours).await {
-        Ok(resp) => hold_stream(req, ctx, &key, &ours, resp).await,
-        Err(e) => Err(e),
+    serve(req, ctx, &key, Caller::Access(identity), line).await
+}
+
+/// Forwards to the user's object as `caller`, reads what the object reports back, and holds a
+/// long-lived stream here when the object answered with one.
+async fn serve(req: &Incoming, ctx: &Ctx, user_key: &str, caller: Caller, line: &mut log::Line) -> Result<Response> {
+    let call = McpCall { caller, log: ctx.config.log_level.writes(LogLevel::Info), relay: true, attach: None };
+    let served = async {
+        let (resp, reply) = take_reply(send(req, ctx, user_key, &call, &req.raw.method(), true).await?)?;
+        line.object_fields(reply.log);
+        if resp.status_code() == 401 {
+            let why = reply.auth_error.unwrap_or_else(|| "the access token was refused".into());
+            return challenge(req, ctx, Some(&why));
+        }
+        let resp = hold_stream(req, ctx, user_key, &call, resp, reply.attach).await?;
+        http::with_cors(&req.headers, resp)
     };
-    match held {
-        Ok(resp) => http::with_cors(&req.headers, resp),
+    match served.await {
+        Ok(resp) => Ok(resp),
         Err(e) => internal_error(req, &e),
     }
 }
 
-/// Hands the request (body streamed, not copied) to the user's object with our own headers;
-/// every `x-r2mcp-*`, `Authorization` and `Cookie` header from the client is dropped. Built and
-/// sent with the runtime's own types, like the incoming request (no `cf` read on either).
-async fn forward(req: &Incoming, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)]) -> Result<Response> {
-    send(req, ctx, user_key, ours, &req.raw.method(), true).await
+/// The object's answer without its [`McpReply`] header, and the reply (empty when it sent none).
+/// A copy of the headers only when there is one to remove (the body is passed through).
+fn take_reply(resp: Response) -> Result<(Response, McpReply)> {
+    let Some(value) = resp.headers().get(REPLY_HEADER)? else {
+        return Ok((resp, McpReply::default()));
+    };
+    let reply = from_header::<McpReply>(Some(&value)).unwrap_or_default();
+    let kept = Headers::new();
+    for (k, v) in resp.headers().entries() {
+        if !k.eq_ignore_ascii_case(REPLY_HEADER) {
+            kept.append(&k, &v)?;
+        }
+    }
+    Ok((resp.with_headers(kept), reply))
 }
 
-/// [`forward`] with another method, and the body only when `body`. A `GET` asks for its stream as
-/// a socket (`Upgrade: websocket`), and every call says this Worker relays long-lived streams.
-async fn send(req: &Incoming, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)], method: &str, body: bool) -> Result<Response> {
+/// A long-lived stream the object answered with a socket (a session's GET stream) or with a
+/// listen stream to attach (`attach`) becomes an SSE response held here ([`Relay`]), so the
+/// object can sleep while the client waits; any other answer passes through.
+async fn hold_stream(req: &Incoming, ctx: &Ctx, user_key: &str, call: &McpCall, resp: Response, attach: Option<String>) -> Result<Response> {
+    let relay = if resp.status_code() == 101 {
+        let Some(ws) = resp.websocket() else { return Err(worker::Error::RustError("a 101 without a socket".into())) };
+        Relay::open(ws, None, Some(req.raw.signal()))?
+    } else if let Some(stream) = attach {
+        let first = match body::response(&resp, MAX_FIRST_EVENTS).await {
+            Ok(b) => b,
+            Err(_) => return Err(worker::Error::RustError("the listen acknowledgement could not be read".into())),
+        };
+        let attach = McpCall { attach: Some(stream), ..call.clone() };
+        let socket = send(req, ctx, user_key, &attach, "GET", false).await?;
+        let status = socket.status_code();
+        let Some(ws) = socket.websocket().filter(|_| status == 101) else {
+            return Err(worker::Error::RustError(format!("attaching the listen stream answered {status}")));
+        };
+        Relay::open(ws, Some(first), Some(req.raw.signal()))?
+    } else {
+        return Ok(resp);
+    };
+    relay.into_response()
+}
+
+/// Hands the request to the user's object (its body streamed, not copied, when `body`) with the
+/// [`McpCall`] header; every `x-r2mcp-*`, `Authorization`, `Cookie` and Access assertion header
+/// from the client is dropped. A `GET` asks for its stream as a socket (`Upgrade: websocket`).
+/// Built and sent with the runtime's own types, like the incoming request (no `cf` read on either).
+async fn send(req: &Incoming, ctx: &Ctx, user_key: &str, call: &McpCall, method: &str, body: bool) -> Result<Response> {
     let headers = Headers::new();
     for (name, value) in req.headers.entries() {
         let lower = name.to_ascii_lowercase();
@@ -168,13 +171,7 @@ async fn send(req: &Incoming, ctx: &Ctx, user_key: &str, ours: &[(&str, &str)], 
         }
         headers.append(&name, &value)?;
     }
-    for (k, v) in ours {
-        headers.set(k, v)?;
-    }
-    if ctx.config.log_level.writes(LogLevel::Info) {
-        headers.set(LOG_FIELDS_HEADER, "1")?;
-    }
-    headers.set(RELAY_HEADER, "1")?;
+    headers.set(CALL_HEADER, &to_header(call))?;
     if method == "GET" {
         headers.set("Upgrade", "websocket")?;
     }

@@ -11,7 +11,11 @@ pub mod token;
 
 use std::rc::Rc;
 
-use worker::{Env, Request, Result, Stub};
+use r2_mcp_wire::user_calls::{UserCall, UserReply};
+use worker::{Env, Request, Response, Result, Stub};
+
+use crate::http::{self, oauth_error};
+use crate::oauth::errors::OAuthError;
 
 use crate::config::Config;
 
@@ -29,7 +33,7 @@ pub struct Ctx {
 impl Ctx {
     /// `url`: the request's URL as the runtime gives it.
     pub fn new(url: &str, env: Env, config: Rc<Config>) -> Self {
-        let origin = r2_mcp_durable::url_parts::origin(url).unwrap_or("").to_owned();
+        let origin = r2_mcp_wire::url::origin(url).unwrap_or("").to_owned();
         Ctx { config, env, origin }
     }
 
@@ -54,21 +58,62 @@ impl Ctx {
     }
 }
 
-/// Sends a JSON body to an internal route of the user's object and returns its status and JSON.
-pub async fn call_object<T: serde::Serialize>(
-    ctx: &Ctx,
-    user_key: &str,
-    path: &str,
-    body: &T,
-) -> Result<(u16, serde_json::Value)> {
-    let json = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+/// Why a route could not answer as asked: an OAuth error for the client, or a failure of ours
+/// (the entry point logs it and answers 500). The one error type of the Worker's OAuth routes.
+#[derive(Debug)]
+pub enum RouteError {
+    OAuth(OAuthError),
+    Internal(worker::Error),
+}
+
+impl From<OAuthError> for RouteError {
+    fn from(e: OAuthError) -> Self {
+        RouteError::OAuth(e)
+    }
+}
+
+impl From<worker::Error> for RouteError {
+    fn from(e: worker::Error) -> Self {
+        RouteError::Internal(e)
+    }
+}
+
+/// A route's outcome as HTTP: an OAuth error becomes its response, an internal failure stays one.
+pub fn respond(outcome: std::result::Result<Response, RouteError>) -> Result<Response> {
+    match outcome {
+        Ok(resp) => Ok(resp),
+        Err(RouteError::OAuth(e)) => oauth_error(&e),
+        Err(RouteError::Internal(e)) => Err(e),
+    }
+}
+
+/// Makes one OAuth call to the user's object and returns its typed reply (see `r2_mcp_wire`).
+pub async fn call_object(ctx: &Ctx, user_key: &str, call: &UserCall) -> Result<UserReply> {
+    let json = serde_json::to_string(call).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let headers = worker::Headers::new();
     headers.set("Content-Type", "application/json")?;
     let mut init = worker::RequestInit::new();
     init.with_method(worker::Method::Post).with_headers(headers).with_body(Some(json.into()));
-    let req = Request::new_with_init(&format!("https://user-object{path}"), &init)?;
+    let req = Request::new_with_init("https://user-object/call", &init)?;
     let mut resp = ctx.user_object(user_key)?.fetch_with_request(req).await?;
     let status = resp.status_code();
-    let value = resp.json().await.unwrap_or(serde_json::Value::Null);
-    Ok((status, value))
+    if status != 200 {
+        return Err(worker::Error::RustError(format!("the user's object answered {status}")));
+    }
+    resp.json().await
+}
+
+/// The token response or OAuth error a reply to a token or revocation call becomes: the one place
+/// a [`UserReply`] turns into HTTP for the client (RFC 6749 §5.1, §5.2; RFC 7009 §2.2).
+pub fn oauth_answer(reply: UserReply) -> Result<Response> {
+    match reply {
+        UserReply::Tokens(t) => {
+            let mut resp = http::json(200, &serde_json::to_value(&t).map_err(|e| worker::Error::RustError(e.to_string()))?)?;
+            resp.headers_mut().set("Pragma", "no-cache")?;
+            Ok(resp)
+        }
+        UserReply::Revoked => http::json(200, &serde_json::json!({})),
+        UserReply::Refused(r) => oauth_error(&OAuthError::new(r.error, &r.description)),
+        UserReply::Opened { .. } => oauth_error(&OAuthError::server_error("unexpected reply to a token call")),
+    }
 }

@@ -6,7 +6,7 @@ use worker::{Request, Response, Result};
 
 use super::Ctx;
 use crate::clients;
-use crate::http::{self, BodyError};
+use crate::http::{self, oauth_error, BodyError};
 use crate::oauth::errors::OAuthError;
 use crate::oauth::registration;
 use crate::random;
@@ -19,31 +19,31 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
         return http::preflight(req.headers());
     }
     if req.method() != worker::Method::Post {
-        return http::with_cors(req.headers(), oauth_error(&OAuthError::invalid_request("use POST"), 405)?);
+        return http::with_cors(req.headers(), oauth_error(&OAuthError::invalid_request("use POST").with_status(405))?);
     }
     let source = req.headers().get("CF-Connecting-IP")?;
     if let Err(retry_after) = clients::allow_registration(ctx, source.as_deref()).await? {
-        return http::with_cors(req.headers(), oauth_error(&OAuthError::rate_limited(retry_after), 0)?);
+        return http::with_cors(req.headers(), oauth_error(&OAuthError::rate_limited(retry_after))?);
     }
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
     if !content_type.to_ascii_lowercase().starts_with("application/json") {
         let e = OAuthError::invalid_client_metadata("the registration must be a JSON document (Content-Type: application/json)");
-        return http::with_cors(req.headers(), oauth_error(&e, 0)?);
+        return http::with_cors(req.headers(), oauth_error(&e)?);
     }
     let body = match http::read_body(&req, MAX_BODY).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
             let e = OAuthError::invalid_client_metadata(format!("the registration is larger than {MAX_BODY} bytes"));
-            return http::with_cors(req.headers(), oauth_error(&e, 413)?);
+            return http::with_cors(req.headers(), oauth_error(&e.with_status(413))?);
         }
         Err(BodyError::Unreadable) => {
             let e = OAuthError::invalid_client_metadata("the registration could not be read");
-            return http::with_cors(req.headers(), oauth_error(&e, 400)?);
+            return http::with_cors(req.headers(), oauth_error(&e.with_status(400))?);
         }
     };
     let metadata = match registration::parse_request(&body) {
         Ok(m) => m,
-        Err(e) => return http::with_cors(req.headers(), oauth_error(&e, 0)?),
+        Err(e) => return http::with_cors(req.headers(), oauth_error(&e)?),
     };
     let (record, secret) = registration::register(metadata, &mut random::fill, random::now_secs());
     clients::put(ctx, &record).await?;
@@ -52,11 +52,3 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
     http::with_cors(req.headers(), resp)
 }
 
-/// An OAuth error answer with the error's own status (or `status` when non-zero) and headers.
-pub fn oauth_error(e: &OAuthError, status: u16) -> Result<Response> {
-    let mut resp = http::json_text(if status == 0 { e.status() } else { status }, e.body())?;
-    for (k, v) in e.headers() {
-        resp.headers_mut().set(k, &v)?;
-    }
-    Ok(resp)
-}

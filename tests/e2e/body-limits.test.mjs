@@ -94,7 +94,7 @@ const big = [
   { name: '/revoke', path: '/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, json: true },
   { name: '/register', path: '/register', headers: { 'content-type': 'application/json' }, json: true },
   { name: 'POST /authorize (the consent form)', path: '/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-  { name: "a user object's internal OAuth route", path: '/_dev/do/body-limit-user/oauth/token', headers: { 'content-type': 'application/json' } },
+  { name: "a user object's internal OAuth route", path: '/_dev/do/body-limit-user/call', headers: { 'content-type': 'application/json' } },
 ];
 
 for (const { name, path, headers, json } of big) {

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::wire::UserIdentity;
+use r2_mcp_wire::UserIdentity;
 
 /// Most groups kept from the `groups` claim.
 pub const MAX_GROUPS: usize = 256;

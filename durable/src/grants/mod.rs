@@ -5,7 +5,6 @@
 //! | [`token`] | the token format `<user_key>:<grant_id>:<tag>:<secret>`, strict parsing, the routing tag, SHA-256 hashing |
 //! | [`claims`] | reading an identity from OpenID claims (id_token, userinfo): groups, subject check |
 //! | [`sealed`] | per-grant encryption of identity and upstream tokens, keys wrapped per token |
-//! | [`wire`] | the internal requests the front Worker sends this object about grants |
 //! | [`rules`] | the grant state machine: code single use and replay, refresh rotation, access checks, expiry |
 //!
 //! # Storage layout (copy into `durable/SCHEMA.md`)
@@ -67,4 +66,3 @@ pub mod claims;
 pub mod rules;
 pub mod sealed;
 pub mod token;
-pub mod wire;

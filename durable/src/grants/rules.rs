@@ -10,42 +10,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// Lifetimes in seconds: the one definition, read from the Worker's settings (`config`) and sent
-/// to the user's object with every grant call (`wire`).
-///
-/// - `code` (`AUTH_CODE_TTL`, 10 min), `access` (`ACCESS_TOKEN_TTL`, 1 h).
-/// - `refresh` (`REFRESH_TOKEN_TTL`, 30 d): a refresh token's life from its issue. A grant whose
-///   login has an upstream refresh token slides with each refresh (every refresh re-checks the
-///   upstream session); one without ends at `refresh` after the login, whatever the refreshes.
-/// - `grant_max` (`GRANT_MAX_TTL`, 30 d): the absolute end of a grant after its login; no
-///   refresh extends it, and no token outlives it.
-/// - `upstream_recheck` (`UPSTREAM_RECHECK_SECS`, 5 min): a refresh reaches the upstream only
-///   when its last successful check is older than this (0: every refresh), so an ended upstream
-///   session ends ours within this bound.
-/// - `upstream_grace` (`UPSTREAM_GRACE_SECS`, 1 h): while the upstream cannot be reached (5xx,
-///   timeout), refreshes go on for this long after the last successful check, then fail closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Lifetimes {
-    pub code: i64,
-    pub access: i64,
-    pub refresh: i64,
-    pub grant_max: i64,
-    pub upstream_recheck: i64,
-    pub upstream_grace: i64,
-}
-
-impl Default for Lifetimes {
-    fn default() -> Self {
-        Self {
-            code: 600,
-            access: 3600,
-            refresh: 30 * 24 * 3600,
-            grant_max: 30 * 24 * 3600,
-            upstream_recheck: 300,
-            upstream_grace: 3600,
-        }
-    }
-}
+use r2_mcp_wire::oauth::ErrorCode;
+pub use r2_mcp_wire::Lifetimes;
 
 /// One grant: a client's authorization by this user, as stored in the `grants` table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,12 +89,12 @@ pub enum GrantError {
 
 impl GrantError {
     /// The OAuth `error` code to answer with.
-    pub fn oauth_error(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Self::ResourceMismatch => "invalid_target",
-            Self::ScopeNotGranted => "invalid_scope",
-            Self::AccessExpired => "invalid_token",
-            _ => "invalid_grant",
+            Self::ResourceMismatch => ErrorCode::InvalidTarget,
+            Self::ScopeNotGranted => ErrorCode::InvalidScope,
+            Self::AccessExpired => ErrorCode::InvalidToken,
+            _ => ErrorCode::InvalidGrant,
         }
     }
 

@@ -126,7 +126,7 @@ fn an_unreachable_upstream_is_tolerated_only_within_the_grace_period() {
     let g = redeemed_with(true, &t);
     assert_eq!(upstream_unavailable(&g, T0 + 3600, &t), Ok(()));
     assert_eq!(upstream_unavailable(&g, T0 + 3601, &t), Err(GrantError::UpstreamUnconfirmed));
-    assert_eq!(GrantError::UpstreamUnconfirmed.oauth_error(), "invalid_grant");
+    assert_eq!(GrantError::UpstreamUnconfirmed.code(), r2_mcp_wire::oauth::ErrorCode::InvalidGrant);
     assert!(!GrantError::UpstreamUnconfirmed.revokes_grant());
 }
 
@@ -188,8 +188,8 @@ fn wrong_code_client_redirect_resource_or_verifier_is_refused_without_revoking()
         assert_eq!(got, Some(want));
         assert!(!want.revokes_grant());
     }
-    assert_eq!(GrantError::ResourceMismatch.oauth_error(), "invalid_target");
-    assert_eq!(GrantError::PkceFailed.oauth_error(), "invalid_grant");
+    assert_eq!(GrantError::ResourceMismatch.code(), r2_mcp_wire::oauth::ErrorCode::InvalidTarget);
+    assert_eq!(GrantError::PkceFailed.code(), r2_mcp_wire::oauth::ErrorCode::InvalidGrant);
 }
 
 #[test]
@@ -269,7 +269,7 @@ fn rfc6750_3_1_access_token_checks() {
     assert_eq!(check_access(&i.access, &i.grant, RES, T0 + 1 + 3600).err(), Some(GrantError::AccessExpired));
     assert_eq!(check_access(&i.access, &revoke(&i.grant), RES, T0 + 2).err(), Some(GrantError::Revoked));
     assert_eq!(check_access(&i.access, &i.grant, "https://other.example/mcp", T0 + 2).err(), Some(GrantError::ResourceMismatch));
-    assert_eq!(GrantError::AccessExpired.oauth_error(), "invalid_token");
+    assert_eq!(GrantError::AccessExpired.code(), r2_mcp_wire::oauth::ErrorCode::InvalidToken);
 }
 
 #[test]

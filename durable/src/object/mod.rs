@@ -26,41 +26,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 
-use serde::de::DeserializeOwned;
+use r2_mcp_wire::body::{self, BodyError};
+use r2_mcp_wire::mcp_call::{from_header, to_header, Caller, McpCall, McpReply, CALL_HEADER, REPLY_HEADER, SOCKET_PING, SOCKET_PONG};
+use r2_mcp_wire::user_calls::{UserCall, UserReply};
+use r2_mcp_wire::{user_key, UserIdentity};
 use worker::{Env, Method, Request, Response, Result, SqlStorage, SqlStorageValue, State};
 
-use crate::grants::wire::UserIdentity;
 use crate::schema;
-
-/// Header carrying the bearer token from the Worker to this object.
-pub const BEARER_HEADER: &str = "x-r2mcp-bearer";
-/// Header carrying this server's canonical resource URL (`<origin>/mcp`).
-pub const RESOURCE_HEADER: &str = "x-r2mcp-resource";
-/// Header carrying a caller identity the Worker verified itself (`AUTH_MODE=access`: the
-/// Cloudflare Access assertion), as JSON [`UserIdentity`].
-pub const IDENTITY_HEADER: &str = "x-r2mcp-identity";
-/// Header on a 401 from this object: why the token was refused (the Worker builds the challenge).
-pub const AUTH_ERROR_HEADER: &str = "x-r2mcp-auth-error";
-/// Header on an `/mcp` request whose log line the Worker writes: this object then reports what
-/// only it knows in the `x-r2mcp-log-*` response headers below, which the Worker removes.
-pub const LOG_FIELDS_HEADER: &str = "x-r2mcp-log-fields";
-/// Response header: the OAuth client of the request's token.
-pub const LOG_CLIENT_HEADER: &str = "x-r2mcp-log-client";
-/// Response header: the JSON-RPC method (only `[A-Za-z0-9_/.-]`, else `other`).
-pub const LOG_METHOD_HEADER: &str = "x-r2mcp-log-method";
-/// Response header: the tool of a `tools/call` (same alphabet).
-pub const LOG_TOOL_HEADER: &str = "x-r2mcp-log-tool";
-/// Request header: the Worker holds long-lived streams itself (`src/relay.rs`), so a 2026-07-28
-/// listen stream is answered with its acknowledgement and an [`ATTACH_HEADER`] instead of a body
-/// this object would have to keep open.
-pub const RELAY_HEADER: &str = "x-r2mcp-relay";
-/// Response header naming a listen stream the Worker attaches a socket to; on the Worker's
-/// `GET` (with `Upgrade: websocket`), the stream it attaches.
-pub const ATTACH_HEADER: &str = "x-r2mcp-attach";
-/// What the Worker sends on a stream's socket to check it is alive, and what the object's
-/// runtime answers without waking the object.
-pub const SOCKET_PING: &str = "ping";
-pub const SOCKET_PONG: &str = "pong";
 
 /// `(SHA-256(token), resource)` → the caller and the token's expiry (Unix seconds).
 type VerifiedCache = HashMap<(String, String), (McpCaller, i64)>;
@@ -147,54 +119,46 @@ impl UserObject {
         self.mcp.socket_closed(&ws)
     }
 
-    /// Serves one internal request from the front Worker.
+    /// Serves one internal request from the front Worker: an OAuth [`UserCall`] (`POST /call`), an
+    /// `/mcp` forward, or a DEV_MODE diagnostic.
     pub async fn fetch(&self, req: Request) -> Result<Response> {
         let path = req.path();
-        // The OAuth calls' JSON bodies are read with a bound, whoever sent them (413 past it).
-        let bytes = if path.starts_with("/oauth/") {
-            match crate::body::request(req.inner(), INTERNAL_BODY_MAX).await {
-                Ok(b) => b,
-                Err(crate::body::BodyError::TooLarge) => return Response::error("internal request too large", 413),
-                Err(crate::body::BodyError::Unreadable) => return Response::error("internal request unreadable", 400),
-            }
-        } else {
-            Vec::new()
-        };
-        let reply = match (req.method(), path.as_str()) {
+        match (req.method(), path.as_str()) {
             (_, "/mcp") => return self.mcp_request(req).await,
-            (Method::Post, "/oauth/grant") => grants::open_grant(&self.sql, body(&bytes)?)?,
-            (Method::Post, "/oauth/token") => {
-                self.verified.borrow_mut().clear();
-                let mut ended = Vec::new();
-                let reply = grants::token(&self.sql, body(&bytes)?, &mut ended).await;
-                // A replayed code or refresh token revokes its grant, possibly after an await.
-                self.verified.borrow_mut().clear();
-                self.end_grants(&ended)?;
-                reply?
+            (Method::Post, "/call") => {
+                // Read with a bound, whoever sent it (413 past it).
+                let call = match body::request(req.inner(), INTERNAL_BODY_MAX).await {
+                    Ok(b) => serde_json::from_slice::<UserCall>(&b),
+                    Err(BodyError::TooLarge) => return Response::error("internal request too large", 413),
+                    Err(BodyError::Unreadable) => return Response::error("internal request unreadable", 400),
+                };
+                let Ok(call) = call else { return Response::error("not a call", 400) };
+                let reply = self.user_call(call).await?;
+                // A grant was opened or refreshed: the alarm must come no later than its expiry
+                // (it then ends the grant's sessions and streams).
+                if let Some(due) = self.next_due()? {
+                    self.alarm_by(due).await;
+                }
+                return Response::from_json(&reply);
             }
-            (Method::Post, "/oauth/revoke") => {
-                self.verified.borrow_mut().clear();
-                let mut ended = Vec::new();
-                let reply = grants::revoke_token(&self.sql, body(&bytes)?, &mut ended);
-                self.end_grants(&ended)?;
-                reply?
-            }
-            (Method::Post, "/oauth/dev-token") => grants::dev_token(&self.sql, body(&bytes)?)?,
-            (Method::Post, "/_dev/hits") => return counter_response(self.bump("hits")?),
-            (Method::Get, "/_dev/hits") => return counter_response(self.read("hits")?),
+            _ => {}
+        }
+        match (req.method(), path.as_str()) {
+            (Method::Post, "/_dev/hits") => counter_response(self.bump("hits")?),
+            (Method::Get, "/_dev/hits") => counter_response(self.read("hits")?),
             // DEV_MODE only: this instance, to tell whether the object slept since (a new one).
             (Method::Get, "/_dev/instance") => {
-                return Response::from_json(&serde_json::json!({
+                Response::from_json(&serde_json::json!({
                     "instance": self.instance,
                     "constructed": INSTANCES.with(Cell::get),
                     "started_ms": self.started_ms,
                     "sockets": self.state.get_websockets().len(),
-                }));
+                }))
             }
             // DEV_MODE only: when the cleanup alarm is due (Unix ms), or null.
             (Method::Get, "/_dev/alarm") => {
                 let at = self.state.storage().get_alarm().await?;
-                return Response::from_json(&serde_json::json!({ "scheduled_at": at }));
+                Response::from_json(&serde_json::json!({ "scheduled_at": at }))
             }
             // DEV_MODE only (the Worker forwards `/_dev/` routes on loopback with DEV_MODE=1): proves
             // that a panic costs one request and this object's memory, never its storage or others.
@@ -202,16 +166,28 @@ impl UserObject {
             // DEV_MODE only: the next write dies between R2 and its audit row (intent recovery test).
             (Method::Post, "/_dev/crash-next-write") => {
                 self.mcp.arm_crash_before_audit();
-                return Response::ok("armed");
+                Response::ok("armed")
             }
-            _ => return Response::error("not found", 404),
-        };
-        // A grant was opened or refreshed: the alarm must come no later than its expiry (it then
-        // ends the grant's sessions and streams).
-        if let Some(due) = self.next_due()? {
-            self.alarm_by(due).await;
+            _ => Response::error("not found", 404),
         }
-        Ok(Response::from_json(&reply.body)?.with_status(reply.status))
+    }
+
+    /// One OAuth call. Revocation may follow from any of them (a replayed code, a reused refresh
+    /// token, an upstream session that ended): the grants that ended take their sessions and
+    /// streams with them.
+    async fn user_call(&self, call: UserCall) -> Result<UserReply> {
+        let mut ended = Vec::new();
+        self.verified.borrow_mut().clear();
+        let reply = match call {
+            UserCall::OpenGrant(c) => grants::open_grant(&self.sql, c),
+            UserCall::Token(c) => grants::token(&self.sql, c, &mut ended).await,
+            UserCall::Revoke(c) => grants::revoke_token(&self.sql, c, &mut ended),
+            UserCall::DevToken(c) => grants::dev_token(&self.sql, c),
+        };
+        // A revocation may have happened after an await: forget what was verified before it.
+        self.verified.borrow_mut().clear();
+        self.end_grants(&ended)?;
+        reply
     }
 
     /// Ends every session, stream and running request of grants that ended.
@@ -253,57 +229,60 @@ impl UserObject {
     }
 
     async fn mcp_request(&self, req: Request) -> Result<Response> {
-        if let Some(json) = req.headers().get(IDENTITY_HEADER)? {
-            let Ok(identity) = serde_json::from_str::<UserIdentity>(&json) else {
-                return Response::error("bad identity", 400);
-            };
-            let caller = McpCaller {
-                user_key: crate::grants::wire::user_key(&identity.iss, &identity.sub),
+        let Some(call) = from_header::<McpCall>(req.headers().get(CALL_HEADER)?.as_deref()) else {
+            return Response::error("an /mcp forward without its call", 400);
+        };
+        let caller = match &call.caller {
+            Caller::Access(identity) => McpCaller {
+                user_key: user_key(&identity.iss, &identity.sub),
                 grant_id: grants::ACCESS_MODE_GRANT.into(),
                 client_id: "cloudflare-access".into(),
                 scope: vec!["mcp".into()],
-                identity,
-            };
-            // The same retention as in OAuth mode: sessions, events and the audit trail expire.
-            self.ensure_alarm().await;
-            return self.mcp.serve(req, caller).await;
-        }
-        let bearer = req.headers().get(BEARER_HEADER)?.unwrap_or_default();
-        let resource = req.headers().get(RESOURCE_HEADER)?.unwrap_or_default();
-        let key = (crate::grants::token::hash(&bearer), resource);
+                identity: identity.clone(),
+            },
+            Caller::Bearer { token, user_key, grant_id, resource } => {
+                match self.verify(token, user_key, grant_id, resource)? {
+                    Ok(caller) => caller,
+                    Err(why) => {
+                        let mut resp = Response::error("unauthorized", 401)?;
+                        let reply = McpReply { auth_error: Some(why.into()), ..Default::default() };
+                        resp.headers_mut().set(REPLY_HEADER, &to_header(&reply))?;
+                        return Ok(resp);
+                    }
+                }
+            }
+        };
+        // Sessions, events and the audit trail expire in both modes.
+        self.ensure_alarm().await;
+        self.mcp.serve(req, caller, &call).await
+    }
+
+    /// The caller behind a bearer token (parsed, and its routing tag checked, by the Worker):
+    /// recently verified tokens from memory, others from SQLite. `Err`: why it was refused.
+    fn verify(&self, token: &str, user_key: &str, grant_id: &str, resource: &str) -> Result<std::result::Result<McpCaller, &'static str>> {
+        let key = (crate::grants::token::hash(token), resource.to_owned());
         let cached = self.verified.borrow().get(&key).filter(|(_, exp)| db::now_secs() < *exp).map(|(c, _)| c.clone());
         if let Some(caller) = cached {
-            self.ensure_alarm().await;
-            return self.mcp.serve(req, caller).await;
+            return Ok(Ok(caller));
         }
-        let resource = &key.1;
-        match grants::authenticate(&self.sql, &bearer, resource)? {
-            Err(why) => {
-                let mut resp = Response::error("unauthorized", 401)?;
-                resp.headers_mut().set(AUTH_ERROR_HEADER, why)?;
-                Ok(resp)
-            }
-            Ok(caller) => {
-                let user_key = bearer.split(':').next().unwrap_or_default().to_owned();
-                let expires_at = caller.info.expires_at;
-                let caller = McpCaller {
-                    user_key,
-                    grant_id: caller.info.grant_id,
-                    client_id: caller.info.client_id,
-                    scope: caller.info.scope,
-                    identity: caller.identity,
-                };
-                {
-                    let mut verified = self.verified.borrow_mut();
-                    if verified.len() >= VERIFIED_MAX {
-                        verified.clear();
-                    }
-                    verified.insert(key, (caller.clone(), expires_at));
-                }
-                self.ensure_alarm().await;
-                self.mcp.serve(req, caller).await
-            }
+        let found = match grants::authenticate(&self.sql, &key.0, grant_id, token, resource)? {
+            Ok(found) => found,
+            Err(why) => return Ok(Err(why)),
+        };
+        let expires_at = found.info.expires_at;
+        let caller = McpCaller {
+            user_key: user_key.to_owned(),
+            grant_id: found.info.grant_id,
+            client_id: found.info.client_id,
+            scope: found.info.scope,
+            identity: found.identity,
+        };
+        let mut verified = self.verified.borrow_mut();
+        if verified.len() >= VERIFIED_MAX {
+            verified.clear();
         }
+        verified.insert(key, (caller.clone(), expires_at));
+        Ok(Ok(caller))
     }
 
     /// Makes sure cleanup runs within [`ALARM_FIRST_MS`] of an MCP request (which may have
@@ -369,9 +348,6 @@ const ALARM_AGAIN_MS: i64 = 1000;
 /// documents are bounded at 256 KiB.
 const INTERNAL_BODY_MAX: usize = 256 * 1024;
 
-fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| worker::Error::RustError(format!("bad internal request: {e}")))
-}
 
 fn counter_response(value: i64) -> Result<Response> {
     Response::from_json(&serde_json::json!({ "value": value }))

@@ -10,8 +10,9 @@ use futures::future::{select, Either};
 use worker::{Delay, Fetch, Headers, Method, Request, RequestInit, Response};
 
 use crate::grants::claims::{self, ClaimsError};
-use crate::grants::wire::{UpstreamClient, UserIdentity};
-use crate::url_parts::{encode, serialize as form_encode};
+use r2_mcp_wire::url::{encode, serialize as form_encode};
+use r2_mcp_wire::user_calls::UpstreamClient;
+use r2_mcp_wire::UserIdentity;
 
 /// An upstream call that takes longer than this counts as the upstream being unavailable.
 const TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,21 +1,21 @@
 //! `POST /oauth/dev-token` (DEV_MODE, loopback only): a grant and its tokens for a test user
 //! without a login, through the same tables, sealing and rules as a real login.
 
-use serde_json::json;
 use worker::SqlStorage;
 
-use super::{error, mint, seal_props, server_error, token_body, write_issue, OAuthReply, Row};
+use super::{error, mint, seal_props, server_error, tokens, write_issue, Row};
 use crate::grants::rules::{self, NewTokens};
 use crate::grants::sealed::{self, GrantKey};
 use crate::grants::token;
-use crate::grants::wire::{self, DevToken, GrantProps};
+use r2_mcp_wire::user_calls::{DevToken, GrantProps, UserReply};
+use r2_mcp_wire::user_key;
 use crate::object::db::{now_secs, random_array};
 
 /// `POST /oauth/dev-token`: opens a grant and redeems it at once (DEV_MODE, loopback only; the
 /// front Worker refuses the route otherwise). Same tables, same sealing as a real login.
-pub fn dev_token(sql: &SqlStorage, call: DevToken) -> worker::Result<OAuthReply> {
+pub fn dev_token(sql: &SqlStorage, call: DevToken) -> worker::Result<UserReply> {
     let now = now_secs();
-    let user_key = wire::user_key(&call.identity.iss, &call.identity.sub);
+    let user_key = user_key(&call.identity.iss, &call.identity.sub);
     let grant_id = call.routing.grant_id.clone();
     let routing = token::Routing { user_key: &user_key, grant_id: &grant_id, tag: &call.routing.tag };
     let (Some(code), Some(m)) = (token::mint(routing, &random_array()), mint(routing)) else {
@@ -64,7 +64,7 @@ pub fn dev_token(sql: &SqlStorage, call: DevToken) -> worker::Result<OAuthReply>
         previous_refresh_wrap: None,
     };
     write_issue(sql, &row, &issue, &key, &m)?;
-    let mut body = token_body(&m, &issue);
-    body["user_key"] = json!(user_key);
-    Ok(OAuthReply { status: 200, body })
+    let mut t = tokens(&m, &issue);
+    t.user_key = Some(user_key);
+    Ok(UserReply::Tokens(t))
 }

@@ -6,7 +6,6 @@
 //! so two requests can never redeem the same code or refresh token: the object handles one turn at a
 //! time and a turn's writes commit together.
 
-use serde_json::{json, Value};
 use worker::{SqlStorage, SqlStorageValue as V};
 
 use super::db::{self, now_secs, random_array};
@@ -14,25 +13,21 @@ use super::upstream_refresh::{self, UpstreamRefresh};
 use crate::grants::rules::{self, AccessTokenRecord, GrantError, GrantRecord, NewTokens, RefreshOutcome, UpstreamStep};
 use crate::grants::sealed::{self, GrantKey};
 use crate::grants::token;
-use crate::grants::wire::{self, GrantOpened, GrantProps, OpenGrant, RevokeCall, TokenCall, TokenGrant};
+use r2_mcp_wire::oauth::ErrorCode;
+use r2_mcp_wire::user_calls::{GrantProps, OpenGrant, RevokeCall, TokenCall, TokenGrant, Tokens, UserReply};
+use r2_mcp_wire::{user_key, UserIdentity};
 
 mod dev;
 mod sweep;
 pub use dev::dev_token;
 pub use sweep::{next_due, sweep};
 
-/// An OAuth-shaped answer for the front Worker to pass on: HTTP status and JSON body.
-pub struct OAuthReply {
-    pub status: u16,
-    pub body: Value,
+fn error(e: GrantError) -> UserReply {
+    UserReply::refused(e.code(), e.description())
 }
 
-fn error(e: GrantError) -> OAuthReply {
-    OAuthReply { status: 400, body: json!({ "error": e.oauth_error(), "error_description": e.description() }) }
-}
-
-fn server_error(what: &str) -> OAuthReply {
-    OAuthReply { status: 500, body: json!({ "error": "server_error", "error_description": what }) }
+fn server_error(what: &str) -> UserReply {
+    UserReply::refused(ErrorCode::ServerError, what)
 }
 
 /// A stored grant with its wrapped keys.
@@ -111,21 +106,18 @@ fn seal_props(key: &GrantKey, grant_id: &str, props: &GrantProps) -> Option<Vec<
 }
 
 /// `POST /oauth/grant`: opens a grant for a user who approved and logged in; returns its code.
-pub fn open_grant(sql: &SqlStorage, call: OpenGrant) -> worker::Result<OAuthReply> {
+pub fn open_grant(sql: &SqlStorage, call: OpenGrant) -> worker::Result<UserReply> {
     let now = now_secs();
     let seen = db::one(sql, "SELECT 1 FROM login_states WHERE state_hash = ?", vec![call.login_state_hash.as_str().into()])?;
     if seen.is_some() {
-        return Ok(OAuthReply {
-            status: 400,
-            body: json!({ "error": "invalid_request", "error_description": "this login was already completed" }),
-        });
+        return Ok(UserReply::refused(ErrorCode::InvalidRequest, "this login was already completed"));
     }
     sql.exec(
         "INSERT INTO login_states (state_hash, used_at) VALUES (?, ?)",
         vec![call.login_state_hash.as_str().into(), now.into()],
     )?;
 
-    let user_key = wire::user_key(&call.props.identity.iss, &call.props.identity.sub);
+    let user_key = user_key(&call.props.identity.iss, &call.props.identity.sub);
     let grant_id = call.routing.grant_id.clone();
     let routing = token::Routing { user_key: &user_key, grant_id: &grant_id, tag: &call.routing.tag };
     let Some(code) = token::mint(routing, &random_array()) else {
@@ -161,8 +153,7 @@ pub fn open_grant(sql: &SqlStorage, call: OpenGrant) -> worker::Result<OAuthRepl
         previous_refresh_wrap: None,
     };
     save(sql, &row)?;
-    let body = serde_json::to_value(GrantOpened { code }).unwrap_or(Value::Null);
-    Ok(OAuthReply { status: 200, body })
+    Ok(UserReply::Opened { code })
 }
 
 /// Freshly minted tokens for one response.
@@ -181,18 +172,15 @@ fn routing_of<'a>(parts: &token::TokenParts<'a>, call: &'a TokenCall) -> token::
     token::Routing { user_key: parts.user_key, grant_id: parts.grant_id, tag: &call.tag }
 }
 
-fn token_body(m: &Minted, issue: &rules::Issue) -> Value {
-    let mut body = json!({
-        "access_token": m.access,
-        "token_type": "Bearer",
-        "expires_in": issue.expires_in,
-        "refresh_token": m.refresh,
-        "scope": issue.access.scope.join(" "),
-    });
-    if let Some(b) = body.as_object_mut().filter(|_| !issue.refresh_issued) {
-        b.remove("refresh_token");
+fn tokens(m: &Minted, issue: &rules::Issue) -> Tokens {
+    Tokens {
+        access_token: m.access.clone(),
+        token_type: "Bearer".into(),
+        expires_in: issue.expires_in,
+        refresh_token: issue.refresh_issued.then(|| m.refresh.clone()),
+        scope: issue.access.scope.join(" "),
+        user_key: None,
     }
-    body
 }
 
 /// Writes a successful issue: the grant row, the access token with its key wrap, retired hashes.
@@ -220,7 +208,7 @@ fn write_issue(sql: &SqlStorage, row: &Row, issue: &rules::Issue, key: &GrantKey
 }
 
 /// `POST /oauth/token`.
-pub async fn token(sql: &SqlStorage, call: TokenCall, ended: &mut Ended) -> worker::Result<OAuthReply> {
+pub async fn token(sql: &SqlStorage, call: TokenCall, ended: &mut Ended) -> worker::Result<UserReply> {
     match call.grant {
         TokenGrant::AuthorizationCode { ref code, ref redirect_uri, ref code_verifier, ref resource } => {
             let Some(parts) = token::parse(code) else { return Ok(error(GrantError::CodeMismatch)) };
@@ -254,7 +242,7 @@ pub async fn token(sql: &SqlStorage, call: TokenCall, ended: &mut Ended) -> work
             row.code_wrap = None;
             row.refresh_wrap = call.issue_refresh.then(|| sealed::wrap(&key, &m.refresh));
             write_issue(sql, &row, &issue, &key, &m)?;
-            Ok(OAuthReply { status: 200, body: token_body(&m, &issue) })
+            Ok(UserReply::Tokens(tokens(&m, &issue)))
         }
         TokenGrant::RefreshToken { ref refresh_token, ref scope, ref resource } => {
             refresh(sql, &call, refresh_token, scope.as_deref(), resource.as_deref(), ended).await
@@ -269,7 +257,7 @@ async fn refresh(
     scope: Option<&[String]>,
     resource: Option<&str>,
     ended: &mut Ended,
-) -> worker::Result<OAuthReply> {
+) -> worker::Result<UserReply> {
     let Some(parts) = token::parse(refresh_token) else { return Ok(error(GrantError::RefreshUnknown)) };
     let Some(row) = load(sql, parts.grant_id)? else { return Ok(error(GrantError::RefreshUnknown)) };
     let presented = token::hash(refresh_token);
@@ -326,10 +314,7 @@ async fn refresh(
                 if let Some(current) = load(sql, parts.grant_id)? {
                     revoke(sql, current, ended)?;
                 }
-                return Ok(OAuthReply {
-                    status: 400,
-                    body: json!({ "error": "invalid_grant", "error_description": "the upstream login session has ended; log in again" }),
-                });
+                return Ok(UserReply::refused(ErrorCode::InvalidGrant, "the upstream login session has ended; log in again"));
             }
             UpstreamRefresh::Unavailable(why) => {
                 worker::console_warn!("upstream refresh unavailable: {why}");
@@ -384,12 +369,12 @@ async fn refresh(
     }
     row.record = issue.grant.clone();
     write_issue(sql, &row, &issue, &key, &m)?;
-    Ok(OAuthReply { status: 200, body: token_body(&m, &issue) })
+    Ok(UserReply::Tokens(tokens(&m, &issue)))
 }
 
 /// `POST /oauth/revoke` (RFC 7009 §2.2): revokes the grant behind a live token of this client.
 /// An unknown, foreign or already revoked token still answers 200.
-pub fn revoke_token(sql: &SqlStorage, call: RevokeCall, ended: &mut Ended) -> worker::Result<OAuthReply> {
+pub fn revoke_token(sql: &SqlStorage, call: RevokeCall, ended: &mut Ended) -> worker::Result<UserReply> {
     if let Some(parts) = token::parse(&call.token) {
         if let Some(row) = load(sql, parts.grant_id)? {
             let hash = token::hash(&call.token);
@@ -404,7 +389,7 @@ pub fn revoke_token(sql: &SqlStorage, call: RevokeCall, ended: &mut Ended) -> wo
             }
         }
     }
-    Ok(OAuthReply { status: 200, body: json!({}) })
+    Ok(UserReply::Revoked)
 }
 
 fn access_token_of(sql: &SqlStorage, hash: &str, grant_id: &str) -> worker::Result<Option<(AccessTokenRecord, Vec<u8>)>> {
@@ -436,19 +421,19 @@ pub const ACCESS_MODE_GRANT: &str = "cloudflare-access";
 /// Who a valid bearer token belongs to, and what it may do.
 pub struct Caller {
     pub info: rules::AccessInfo,
-    pub identity: wire::UserIdentity,
+    pub identity: UserIdentity,
 }
 
-/// The `/mcp` bearer check: the token's row, its grant, the resource it was issued for, and the
-/// sealed identity it unwraps. Every failure is `invalid_token` for the client; the `Err` says why
-/// (for the error description, never the token itself).
-pub fn authenticate(sql: &SqlStorage, bearer: &str, resource: &str) -> worker::Result<Result<Caller, &'static str>> {
+/// The `/mcp` bearer check of a token the Worker parsed (`hash`: its SHA-256; `grant_id`: its
+/// grant): its row, its grant, the resource it was issued for, and the sealed identity it unwraps.
+/// Every failure is `invalid_token` for the client; the `Err` says why (for the error
+/// description, never the token itself).
+pub fn authenticate(sql: &SqlStorage, hash: &str, grant_id: &str, bearer: &str, resource: &str) -> worker::Result<Result<Caller, &'static str>> {
     const UNKNOWN: &str = "the access token is unknown, expired or revoked";
-    let Some(parts) = token::parse(bearer) else { return Ok(Err("the access token is malformed")) };
-    let Some((access, wrap)) = access_token_of(sql, &token::hash(bearer), parts.grant_id)? else {
+    let Some((access, wrap)) = access_token_of(sql, hash, grant_id)? else {
         return Ok(Err(UNKNOWN));
     };
-    let Some(row) = load(sql, parts.grant_id)? else { return Ok(Err(UNKNOWN)) };
+    let Some(row) = load(sql, grant_id)? else { return Ok(Err(UNKNOWN)) };
     let info = match rules::check_access(&access, &row.record, resource, now_secs()) {
         Ok(info) => info,
         Err(GrantError::ResourceMismatch) => return Ok(Err("the access token was issued for another resource")),

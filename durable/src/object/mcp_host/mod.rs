@@ -43,7 +43,9 @@ use std::rc::Rc;
 use worker::{Env, Method, Request, Response, Result, SqlStorage, State};
 
 use super::r2tools::R2Tools;
-use super::{McpCaller, ATTACH_HEADER, LOG_CLIENT_HEADER, LOG_FIELDS_HEADER};
+use r2_mcp_wire::mcp_call::{to_header, McpCall, McpReply, REPLY_HEADER};
+
+use super::McpCaller;
 use crate::mcp::http_rules::{self, HttpMethod, Rejection};
 use crate::mcp::settings::{SettingError, Settings};
 use crate::mcp::version;
@@ -113,14 +115,25 @@ impl McpHost {
 
     /// An authenticated `/mcp` request (any method), whose `Origin` the front Worker has already
     /// checked (before authentication, so a refused browser client is told so before it logs in).
-    pub async fn serve(&self, req: Request, caller: McpCaller) -> Result<Response> {
+    /// `call`: what the Worker asked for; what this object reports back goes in the answer's
+    /// [`McpReply`] header.
+    pub async fn serve(&self, req: Request, caller: McpCaller, call: &McpCall) -> Result<Response> {
+        let mut reply = McpReply::default();
+        let mut resp = self.answer(req, caller, call, &mut reply).await?;
+        if reply != McpReply::default() {
+            resp.headers_mut().set(REPLY_HEADER, &to_header(&reply))?;
+        }
+        Ok(resp)
+    }
+
+    async fn answer(&self, req: Request, caller: McpCaller, call: &McpCall, reply: &mut McpReply) -> Result<Response> {
         let host: &Rc<Host> = &self.inner;
         let settings = match &host.settings {
             Ok(s) => s.clone(),
             Err((name, _)) => return replies::internal(&format!("the server setting {name} is invalid")),
         };
-        if let Some(stream) = header(&req, ATTACH_HEADER) {
-            return get::attach_listen(host, &req, &caller, &stream);
+        if let Some(stream) = &call.attach {
+            return get::attach_listen(host, &req, &caller, stream);
         }
         let version = match version::from_header(header(&req, "MCP-Protocol-Version").as_deref()) {
             Ok(v) => v,
@@ -130,18 +143,14 @@ impl McpHost {
             Ok(m) => m,
             Err(r) => return replies::rejection(&r),
         };
-        let log_fields = header(&req, LOG_FIELDS_HEADER).is_some();
-        let client_id = log_fields.then(|| caller.client_id.clone());
-        let mut resp = match method {
-            HttpMethod::Post => post::handle(host, req, caller, &settings, version, log_fields).await?,
-            HttpMethod::Get => get::open(host, &req, &caller, &settings)?,
-            HttpMethod::Delete => get::delete(host, &req, &caller, &settings)?,
-        };
-        if let Some(id) = client_id {
-            // Client ids are ours (registration) or https URLs (metadata documents): header-safe.
-            let _ = resp.headers_mut().set(LOG_CLIENT_HEADER, &id);
+        if call.log {
+            reply.log.client = Some(caller.client_id.clone());
         }
-        Ok(resp)
+        match method {
+            HttpMethod::Post => post::handle(host, req, caller, &settings, version, call, reply).await,
+            HttpMethod::Get => get::open(host, &req, &caller, &settings),
+            HttpMethod::Delete => get::delete(host, &req, &caller, &settings),
+        }
     }
 
     /// A grant ended (revoked, expired, its upstream session over): its sessions are deleted

@@ -19,7 +19,8 @@ use crate::mcp::session::{SessionRecord, SESSION_ID_RANDOM_BYTES};
 use crate::mcp::settings::Settings;
 use crate::mcp::version::Version;
 use crate::object::r2tools::KEY_PREFIX_LEN;
-use crate::object::{db, large, McpCaller, LOG_METHOD_HEADER, LOG_TOOL_HEADER, RELAY_HEADER};
+use crate::object::{db, large, McpCaller};
+use r2_mcp_wire::mcp_call::{McpCall, McpReply};
 
 macro_rules! refuse {
     ($e:expr) => {
@@ -30,15 +31,16 @@ macro_rules! refuse {
     };
 }
 
-/// `log_fields`: the Worker writes this request's log line, so the answer names the JSON-RPC method
-/// and tool in `x-r2mcp-log-*` headers.
+/// `call`: what the Worker asked for (the log line's fields in `reply`, long-lived streams held by
+/// the Worker); `reply`: what this answer reports back.
 pub async fn handle(
     host: &Rc<Host>,
     mut req: Request,
     caller: McpCaller,
     settings: &Settings,
     version: Version,
-    log_fields: bool,
+    call: &McpCall,
+    reply: &mut McpReply,
 ) -> Result<Response> {
     let declared = header(&req, "Content-Length").and_then(|l| l.trim().parse::<u64>().ok());
     if let Some(len) = declared {
@@ -67,7 +69,11 @@ pub async fn handle(
     // The message owns its data now; the raw bytes (up to 16 MiB) must not wait in the write
     // queue alongside it.
     drop(body);
-    let labels = log_fields.then(|| log_labels(&msg));
+    if call.log {
+        let (method, tool) = log_labels(&msg);
+        reply.log.method = Some(method);
+        reply.log.tool = tool;
+    }
     let is_initialize = matches!(&msg, Message::Request(r) if r.method == "initialize");
     let now = db::now_ms() as u64;
     let mut stored: Option<Stored> = None;
@@ -101,17 +107,8 @@ pub async fn handle(
         nfc: crate::object::nfc,
     };
     let outcome = dispatch::handle(&ctx, msg);
-    let relay = header(&req, RELAY_HEADER).is_some();
-    let asker = Asker { caller, session: stored, client_name, accepts, large, relay };
-    let mut resp = execute(host, asker, outcome).await?;
-    if let Some((method, tool)) = labels {
-        let h = resp.headers_mut();
-        h.set(LOG_METHOD_HEADER, &method)?;
-        if let Some(tool) = tool {
-            h.set(LOG_TOOL_HEADER, &tool)?;
-        }
-    }
-    Ok(resp)
+    let asker = Asker { caller, session: stored, client_name, accepts, large, relay: call.relay };
+    execute(host, asker, outcome, reply).await
 }
 
 /// The method, and for `tools/call` the tool, as log labels (see [`jsonrpc::log_label`]).
@@ -122,7 +119,8 @@ fn log_labels(msg: &Message) -> (String, Option<String>) {
     (method.to_owned(), tool.map(str::to_owned))
 }
 
-async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome) -> Result<Response> {
+/// Carries out the engine's decision (a listen stream the Worker is to attach goes in `reply`).
+async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome, reply: &mut McpReply) -> Result<Response> {
     match outcome {
         Outcome::Reply { status, body } => replies::message(status, &body, asker.accepts, None),
         Outcome::Accepted => replies::accepted(),
@@ -163,7 +161,7 @@ async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome) -> Result<Resp
             host.inflight.answer(&asker.session_key(), id, outcome);
             replies::accepted()
         }
-        Outcome::Listen { call, filter, ack } => work::listen(host, &asker, call, filter, ack),
+        Outcome::Listen { call, filter, ack } => work::listen(host, &asker, call, filter, ack, reply),
     }
 }
 

@@ -25,7 +25,8 @@ use crate::mcp::tool_args::ToolRequest;
 use crate::mcp::version::Version;
 use crate::object::r2tools::ToolContext;
 use super::sockets::Listening;
-use crate::object::{McpCaller, ATTACH_HEADER};
+use crate::object::McpCaller;
+use r2_mcp_wire::mcp_call::McpReply;
 
 /// Who is asking and in which session: what every effect needs besides its own inputs.
 #[derive(Clone)]
@@ -38,7 +39,7 @@ pub struct Asker {
     /// body is in memory.
     #[allow(dead_code)]
     pub large: Option<Rc<crate::storage::queue::Turn>>,
-    /// The front Worker holds long-lived streams itself (`RELAY_HEADER`).
+    /// The front Worker holds long-lived streams itself (`McpCall::relay`).
     pub relay: bool,
 }
 
@@ -200,7 +201,7 @@ pub async fn script(host: &Rc<Host>, asker: Asker, call: Call, script: Script) -
 
 /// 2026-07-28 `subscriptions/listen`: a stream that acknowledges, then carries the filtered,
 /// tagged notifications until the client closes it.
-pub fn listen(host: &Rc<Host>, asker: &Asker, call: Call, filter: ListenFilter, ack: Value) -> Result<Response> {
+pub fn listen(host: &Rc<Host>, asker: &Asker, call: Call, filter: ListenFilter, ack: Value, reply: &mut McpReply) -> Result<Response> {
     let id = streams::new_stream_id();
     if asker.relay {
         // The Worker holds the stream: it sends the acknowledgement, then attaches a socket for
@@ -211,7 +212,7 @@ pub fn listen(host: &Rc<Host>, asker: &Asker, call: Call, filter: ListenFilter, 
         for (k, v) in sse::SSE_HEADERS {
             h.set(k, v)?;
         }
-        h.set(ATTACH_HEADER, &id)?;
+        reply.attach = Some(id);
         return Ok(resp);
     }
     let opened = host.hub.open(&id, None, &asker.caller.grant_id, Kind::Listen { filter, subscription: call.id });

@@ -1,20 +1,58 @@
-//! The internal requests the front Worker sends a user's object about OAuth grants, and the user
-//! key that names that object. JSON over the Durable Object `fetch`; only the Worker can send them.
+//! The OAuth calls the front Worker makes to a user's object, and the object's replies: one
+//! [`UserCall`] JSON body to the object's `/call` route, one [`UserReply`] back. The Worker turns a
+//! reply into its HTTP answer in one place (`routes::answer`); the object never builds HTTP for them.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-/// The user as the upstream provider identified them; kept sealed in the grant.
+use crate::identity::UserIdentity;
+use crate::lifetimes::Lifetimes;
+use crate::oauth::{ErrorCode, Refusal};
+
+/// Every OAuth call to a user's object. Externally tagged (`{"token": {…}}`): an internally tagged
+/// enum costs several KB of wasm to deserialize.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserCall {
+    OpenGrant(OpenGrant),
+    Token(TokenCall),
+    Revoke(RevokeCall),
+    DevToken(DevToken),
+}
+
+/// The object's answer to a [`UserCall`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserReply {
+    /// [`OpenGrant`]: the authorization code to send the client back with.
+    Opened { code: String },
+    /// [`TokenCall`], [`DevToken`]: the RFC 6749 §5.1 token response.
+    Tokens(Tokens),
+    /// [`RevokeCall`]: done (RFC 7009 answers 200 whatever the token was).
+    Revoked,
+    /// The call was refused: the OAuth error to answer with.
+    Refused(Refusal),
+}
+
+impl UserReply {
+    /// A refusal with `error` and `description`.
+    pub fn refused(error: ErrorCode, description: impl Into<String>) -> Self {
+        UserReply::Refused(Refusal::new(error, description))
+    }
+}
+
+/// An RFC 6749 §5.1 token response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserIdentity {
-    pub iss: String,
-    pub sub: String,
+pub struct Tokens {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: i64,
+    /// Absent when the client did not register the `refresh_token` grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: String,
+    /// DEV_MODE tokens only: the user's key (tests address the user's objects with it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub groups: Vec<String>,
+    pub user_key: Option<String>,
 }
 
 /// Everything a grant carries that must stay confidential.
@@ -25,17 +63,16 @@ pub struct GrantProps {
     pub upstream_refresh_token: Option<String>,
 }
 
-pub use super::rules::Lifetimes;
 
 /// The id of a new grant and the routing tag of its tokens, both chosen by the front Worker (the
-/// tag is an HMAC under a key only the Worker holds: see [`super::token`]).
+/// tag is an HMAC under a key only the Worker holds: see `r2_mcp_durable::grants::token`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewRouting {
     pub grant_id: String,
     pub tag: String,
 }
 
-/// `POST /oauth/grant`: the user approved and logged in; open a grant and mint its code.
+/// The user approved and logged in: open a grant and mint its code ([`UserReply::Opened`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OpenGrant {
     pub routing: NewRouting,
@@ -49,12 +86,6 @@ pub struct OpenGrant {
     /// SHA-256 of the upstream `state`: a callback replayed with the same state is refused.
     pub login_state_hash: String,
     pub lifetimes: Lifetimes,
-}
-
-/// Answer to [`OpenGrant`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct GrantOpened {
-    pub code: String,
 }
 
 /// How the object reaches the upstream token endpoint to refresh the upstream session.
@@ -72,7 +103,7 @@ pub struct UpstreamClient {
     pub userinfo_url: Option<String>,
 }
 
-/// `POST /oauth/token`: an authenticated client redeems a code or a refresh token.
+/// An authenticated client redeems a code or a refresh token ([`UserReply::Tokens`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenCall {
     pub client_id: String,
@@ -96,7 +127,7 @@ fn yes() -> bool {
 
 /// The grant being exchanged (already parsed and syntax-checked by the Worker). Externally tagged
 /// (`{"refresh_token": {…}}`): an internally tagged enum costs several KB of wasm to deserialize.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenGrant {
     AuthorizationCode {
@@ -112,15 +143,33 @@ pub enum TokenGrant {
     },
 }
 
-/// `POST /oauth/revoke` (RFC 7009): revoke the grant behind `token` if it belongs to `client_id`.
+impl TokenGrant {
+    /// The `grant_type` this grant is.
+    pub fn grant_type(&self) -> &'static str {
+        match self {
+            Self::AuthorizationCode { .. } => "authorization_code",
+            Self::RefreshToken { .. } => "refresh_token",
+        }
+    }
+
+    /// The code or refresh token presented.
+    pub fn presented(&self) -> &str {
+        match self {
+            Self::AuthorizationCode { code, .. } => code,
+            Self::RefreshToken { refresh_token, .. } => refresh_token,
+        }
+    }
+}
+
+/// RFC 7009: revoke the grant behind `token` if it belongs to `client_id` ([`UserReply::Revoked`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RevokeCall {
     pub client_id: String,
     pub token: String,
 }
 
-/// `POST /oauth/dev-token` (DEV_MODE on loopback only): a grant for a test user without a login,
-/// so local tests and benchmarks can make many users quickly. Never reachable in production.
+/// DEV_MODE on loopback only: a grant for a test user without a login, so local tests and
+/// benchmarks can make many users quickly ([`UserReply::Tokens`]). Never reachable in production.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DevToken {
     pub routing: NewRouting,
@@ -130,36 +179,10 @@ pub struct DevToken {
     pub lifetimes: Lifetimes,
 }
 
-/// The key that names a user's Durable Object: 32 hex characters of SHA-256 over the upstream
-/// issuer and subject, so the same person always reaches the same object and nothing personal
-/// appears in tokens or object names.
-pub fn user_key(iss: &str, sub: &str) -> String {
-    let mut h = Sha256::new();
-    h.update((iss.len() as u64).to_be_bytes());
-    h.update(iss.as_bytes());
-    h.update(sub.as_bytes());
-    let digest = h.finalize();
-    let mut out = String::with_capacity(32);
-    for b in digest.iter().take(16) {
-        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
-    out
-}
-
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail loudly by design
 mod tests {
     use super::*;
-
-    #[test]
-    fn user_key_is_stable_hex_and_separates_issuers() {
-        let k = user_key("https://a.example", "alice");
-        assert_eq!(k.len(), 32);
-        assert!(super::super::token::is_user_key(&k));
-        assert_eq!(k, user_key("https://a.example", "alice"));
-        assert_ne!(k, user_key("https://b.example", "alice"));
-        assert_ne!(user_key("ab", "c"), user_key("a", "bc"), "issuer and subject cannot be shifted");
-    }
 
     #[test]
     fn token_grant_round_trips_tagged_by_its_grant_type() {
@@ -168,5 +191,15 @@ mod tests {
         assert!(json.starts_with("{\"refresh_token\":{"), "{json}");
         let back: TokenGrant = serde_json::from_str(&json).unwrap();
         assert!(matches!(back, TokenGrant::RefreshToken { .. }));
+    }
+
+    #[test]
+    fn replies_round_trip() {
+        let r = UserReply::refused(ErrorCode::InvalidGrant, "nope");
+        let back: UserReply = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert!(matches!(back, UserReply::Refused(Refusal { error: ErrorCode::InvalidGrant, .. })));
+        let t = Tokens { access_token: "a".into(), token_type: "Bearer".into(), expires_in: 5, refresh_token: None, scope: "mcp".into(), user_key: None };
+        let json = serde_json::to_value(&t).unwrap();
+        assert!(json.get("refresh_token").is_none() && json.get("user_key").is_none(), "{json}");
     }
 }
