@@ -1,15 +1,21 @@
 /**
- * The benchmark driver behind scripts/bench: builds and bundles the four systems (ours, baseline,
- * floor, floor-r2; the two floors are one build started with two wrangler configs), logs ours and
- * the baseline in through their real OAuth flow, then in rounds starts each under `wrangler dev` in
- * turn (cold start measured), loads it at each concurrency and reads the runtime's CPU time and
- * memory from /proc, then a long run for memory; writes a markdown report with medians and ratios.
+ * The benchmark driver behind scripts/bench: builds and bundles the five systems (ours, baseline,
+ * best-js, floor, floor-r2; the two floors are one build started with two wrangler configs), logs
+ * ours, the baseline and best-JS in through their real OAuth flow, then in rounds starts each under
+ * `wrangler dev` in turn (cold start measured; the order rotates by one system each round), loads
+ * it at each concurrency and reads the runtime's CPU time and memory from /proc, then the idle
+ * figure (GET streams of one user left idle: does the user's Durable Object hibernate?) and a long
+ * run for memory; writes a markdown report with medians and ratios.
  * floor-r2 ("floor+R2") is the floor that also makes the same R2 calls itself: what the runtime
  * charges for the storage work, so what a server costs above it is what its own code adds.
  *
- *   node bench/run.mjs [--quick] [--rounds N] [--soak N] [--concurrency 1,8,32]
- *                      [--systems ours,baseline,floor,floor-r2] [--ops list,session] [--log-level warn]
+ *   node bench/run.mjs [--quick] [--rounds N] [--run-seconds S] [--soak N] [--concurrency 1,8,32]
+ *                      [--systems ours,baseline,best-js,floor,floor-r2] [--ops list,session,idle]
+ *                      [--idle-streams 20] [--idle-seconds 60] [--log-level warn]
  *                      [--no-build] [--keep-state]
+ *
+ * Only the documented full run (FULL_RUN in lib/systems.mjs: no flags) replaces
+ * bench/results/latest.md; any other settings write only bench/results/<timestamp>.md.
  *
  * Environment: ROOT-relative paths only; WASM_BINDGEN_BIN and ESBUILD_BIN for worker-build (set by
  * scripts/bench). Loopback only; every process it starts is stopped on exit, failure or Ctrl-C.
@@ -26,16 +32,16 @@ import { startIdp } from '../tests/support/idp.mjs';
 import { freePort, startWrangler, stopAll } from './lib/launcher.mjs';
 import { makeAgent, request } from './lib/http.mjs';
 import { measure, pool } from './lib/load.mjs';
-import { McpSession } from './lib/mcp.mjs';
 import { rssKiB, cpuMs } from './lib/proc.mjs';
-import { MANY, SAME_USER_CLIENTS, SCENARIOS, concurrenciesFor, floorOps, floorR2Ops, mcpOps } from './lib/systems.mjs';
+import {
+  EXTRA_FIGURES, FULL_RUN, MANY, MCP_SYSTEMS, SAME_USER_CLIENTS, SCENARIOS, SYSTEMS, concurrenciesFor, floorOps, floorR2Ops,
+  isFloor, mcpOps,
+} from './lib/systems.mjs';
+import { idleFigure } from './lib/idle.mjs';
 import { renderReport } from './lib/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** Every system, in the order they run; the floors need no login. */
-const SYSTEMS = ['ours', 'baseline', 'floor', 'floor-r2'];
-const isFloor = (sys) => sys === 'floor' || sys === 'floor-r2';
 const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 // ------------------------------------------------------------------------------------------------
@@ -59,6 +65,8 @@ function parseArgs(argv) {
     else if (a === '--ops') o.ops = val().split(',');
     else if (a === '--log-level') o.logLevel = val();
     else if (a === '--run-seconds') o.runSeconds = Number(val());
+    else if (a === '--idle-streams') o.idleStreams = Number(val());
+    else if (a === '--idle-seconds') o.idleSeconds = Number(val());
     else if (a === '--no-build') o.build = false;
     else if (a === '--keep-state') o.keepState = true;
     else if (a === '-h' || a === '--help') {
@@ -72,25 +80,53 @@ function parseArgs(argv) {
     quick,
     build: o.build,
     keepState: o.keepState,
-    rounds: o.rounds ?? Number(env.BENCH_ROUNDS ?? (quick ? 1 : 3)),
-    soak: o.soak ?? Number(env.BENCH_SOAK ?? (quick ? 2000 : 50000)),
+    rounds: o.rounds ?? Number(env.BENCH_ROUNDS ?? (quick ? 1 : FULL_RUN.rounds)),
+    soak: o.soak ?? Number(env.BENCH_SOAK ?? (quick ? 2000 : FULL_RUN.soak)),
     soakConcurrency: 8,
     soakMaxMs: Number(env.BENCH_SOAK_MAX_SECONDS ?? (quick ? 60 : 1200)) * 1000,
-    concurrency: o.concurrency ?? [1, 8, 32],
+    concurrency: o.concurrency ?? FULL_RUN.concurrency,
     systems: o.systems ?? SYSTEMS,
     // Only these figures (A/B runs of one path); a partial run never becomes latest.md.
-    ops: o.ops ?? SCENARIOS.map((sc) => sc.id),
-    logLevel: o.logLevel ?? env.BENCH_LOG_LEVEL ?? 'warn',
+    ops: o.ops ?? [...SCENARIOS.map((sc) => sc.id), ...EXTRA_FIGURES],
+    logLevel: o.logLevel ?? env.BENCH_LOG_LEVEL ?? FULL_RUN.logLevel,
     warmup: { count: quick ? 30 : 100, ms: quick ? 500 : 1500 },
-    run: { count: quick ? 600 : 4000, ms: (o.runSeconds ?? (quick ? 1.5 : 5)) * 1000 },
+    run: { count: quick ? 600 : 4000, ms: (o.runSeconds ?? (quick ? 1.5 : FULL_RUN.runSeconds)) * 1000 },
+    // The idle figure: this many GET streams of slot 0's user, left idle this long (past the
+    // runtime's 10 s hibernation delay) before one write from another session.
+    idle: { streams: o.idleStreams ?? FULL_RUN.idleStreams, seconds: o.idleSeconds ?? (quick ? 20 : FULL_RUN.idleSeconds) },
   };
   for (const x of s.systems) if (!SYSTEMS.includes(x)) throw new Error(`unknown system ${x}`);
-  for (const x of s.ops) if (!SCENARIOS.some((sc) => sc.id === x)) throw new Error(`unknown figure ${x}`);
+  for (const x of s.ops) if (!SCENARIOS.some((sc) => sc.id === x) && !EXTRA_FIGURES.includes(x)) throw new Error(`unknown figure ${x}`);
+  if (!(s.idle.seconds > 10)) throw new Error('--idle-seconds must be over 10 (the runtime hibernates an idle object after 10 s)');
+  if (!(s.idle.streams >= 1)) throw new Error('--idle-streams must be at least 1');
   s.slots = Math.max(...s.concurrency);
   // Sessions of slot 0's user for the same-user figures (16 clients, or as many as the highest concurrency).
   s.clients = Math.max(s.slots, SAME_USER_CLIENTS);
   s.seedManyMs = Number(env.BENCH_SEED_MAX_SECONDS ?? 180) * 1000;
+  s.fullRun = fullRunDifferences(s);
   return s;
+}
+
+/**
+ * How these settings differ from the documented full run (FULL_RUN), as readable lines; empty
+ * when they are the documented full run, the only run that may replace latest.md.
+ */
+function fullRunDifferences(s) {
+  const d = [];
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  if (s.quick) d.push('--quick');
+  if (s.rounds !== FULL_RUN.rounds) d.push(`rounds ${s.rounds} (documented: ${FULL_RUN.rounds})`);
+  if (s.run.ms !== FULL_RUN.runSeconds * 1000) d.push(`run seconds ${s.run.ms / 1000} (documented: ${FULL_RUN.runSeconds})`);
+  if (s.soak !== FULL_RUN.soak) d.push(`long run ${s.soak} requests (documented: ${FULL_RUN.soak})`);
+  if (!same(s.concurrency, FULL_RUN.concurrency)) d.push(`concurrency ${s.concurrency} (documented: ${FULL_RUN.concurrency})`);
+  if (s.logLevel !== FULL_RUN.logLevel) d.push(`log level ${s.logLevel} (documented: ${FULL_RUN.logLevel})`);
+  if (!same([...s.systems].sort(), [...SYSTEMS].sort())) d.push(`systems ${s.systems} (documented: all ${SYSTEMS.length})`);
+  const allOps = [...SCENARIOS.map((sc) => sc.id), ...EXTRA_FIGURES];
+  if (!same([...s.ops].sort(), [...allOps].sort())) d.push(`figures ${s.ops} (documented: all)`);
+  if (s.ops.includes('idle') && (s.idle.streams !== FULL_RUN.idleStreams || s.idle.seconds !== FULL_RUN.idleSeconds)) {
+    d.push(`idle figure ${s.idle.streams} streams for ${s.idle.seconds} s (documented: ${FULL_RUN.idleStreams} for ${FULL_RUN.idleSeconds} s)`);
+  }
+  return d;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -174,7 +210,7 @@ function buildAll(s, runDir, results) {
         return;
       }
     } else {
-      configs.baseline = path.join(ROOT, 'bench/baseline/wrangler.toml');
+      configs[sys] = path.join(ROOT, `bench/${sys}/wrangler.toml`);
       b.note = 'esbuild bundle by wrangler';
     }
     log(`bundling ${sys} (wrangler deploy --dry-run)`);
@@ -183,7 +219,7 @@ function buildAll(s, runDir, results) {
       cwd: path.dirname(configs[sys]),
     });
     if (!r.ok) throw new Error(`bundling failed: ${(/ERROR\S*\s*(.*)/.exec(r.out.replace(/\x1b\[[0-9;]*m/g, ''))?.[1] ?? '').trim()}\n${r.out.slice(-3000)}`);
-    if (sys === 'baseline') b.ms = r.ms;
+    if (sys === 'baseline' || sys === 'best-js') b.ms = r.ms;
     results.bundles[sys] = bundleSizes(outdir);
   }
 }
@@ -193,7 +229,7 @@ function buildAll(s, runDir, results) {
 // ------------------------------------------------------------------------------------------------
 
 function systemDef(sys, env) {
-  const ops = sys === 'floor' ? floorOps() : sys === 'floor-r2' ? floorR2Ops() : mcpOps();
+  const ops = sys === 'floor' ? floorOps() : sys === 'floor-r2' ? floorR2Ops() : mcpOps({ stateless: sys === 'best-js' });
   const vars = {
     ours: () => ({
       ACCESS_ISSUER: env.issuer, ACCESS_CLIENT_ID: 'bench-ours', ACCESS_CLIENT_SECRET: env.secret,
@@ -205,6 +241,10 @@ function systemDef(sys, env) {
     baseline: () => ({
       ACCESS_ISSUER: env.issuer, ACCESS_CLIENT_ID: 'bench-baseline', ACCESS_CLIENT_SECRET: env.secret,
       PUBLIC_URL: `http://127.0.0.1:${env.ports.baseline}`,
+    }),
+    'best-js': () => ({
+      ACCESS_ISSUER: env.issuer, ACCESS_CLIENT_ID: 'bench-best-js', ACCESS_CLIENT_SECRET: env.secret,
+      PUBLIC_URL: `http://127.0.0.1:${env.ports['best-js']}`,
     }),
     floor: () => ({}),
     'floor-r2': () => ({}), // FLOOR_R2 and the bucket come from wrangler.r2.toml
@@ -230,7 +270,7 @@ async function coldStart(w, def, ctx, mcpReady = true) {
     try {
       if (def.floor) await def.ops.op.list(ctx, 0);
       else if (!mcpReady) await def.ops.op.unauth(ctx, 0);
-      else await new McpSession(ctx.mcpUrl, () => ctx.slots[0].access, ctx.agent).open();
+      else await def.ops.session(ctx.url, ctx.slots[0], ctx.agent).open();
       return { totalMs: performance.now() - w.t0, portMs, firstCallMs: performance.now() - t, authenticated: mcpReady };
     } catch (e) {
       lastError = e;
@@ -397,6 +437,7 @@ async function main() {
   const runDir = path.join(resultsDir, `run-${stamp}`);
   mkdirSync(runDir, { recursive: true });
   log(`run directory ${path.relative(ROOT, runDir)} (logs); settings ${JSON.stringify({ ...s, build: undefined })}`);
+  if (s.fullRun.length) log(`this run will not replace bench/results/latest.md: it differs from the documented full run (${s.fullRun.join('; ')})`);
 
   let idp;
   let stopping = false;
@@ -421,7 +462,7 @@ async function main() {
   const results = {
     settings: s, started: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, node: process.version },
-    builds: {}, bundles: {}, available: {}, loginMs: {}, seedManyMs: {}, manyPages: {}, cold: {}, scen: {}, soak: {}, notes: [],
+    builds: {}, bundles: {}, available: {}, loginMs: {}, seedManyMs: {}, manyPages: {}, cold: {}, scen: {}, soak: {}, idle: {}, order: [], notes: [],
   };
   const t0 = performance.now();
   try {
@@ -431,7 +472,7 @@ async function main() {
     const secret = randomBytes(16).toString('hex');
     idp = await startIdp({
       refreshTokens: true,
-      clients: ['ours', 'baseline'].map((sys) => ({
+      clients: MCP_SYSTEMS.map((sys) => ({
         client_id: `bench-${sys}`, client_secret: secret,
         redirect_uris: [`http://127.0.0.1:${ports[sys] ?? 9}/callback`], token_endpoint_auth_method: 'client_secret_basic',
       })),
@@ -448,8 +489,12 @@ async function main() {
         log(`${def.sys}: could not be prepared: ${e.message}`);
       }
     }
+    // The systems' order rotates by one each round (round 1: ours first; round 2: the next system
+    // first, ours last; …), so no system always runs first or last on the shared machine.
     for (let r = 0; r < s.rounds; r++) {
-      for (const def of defs) {
+      const order = defs.map((_, i) => defs[(i + r) % defs.length]);
+      results.order.push(order.map((def) => def.sys));
+      for (const def of order) {
         if (!slots[def.sys]) continue;
         log(`round ${r + 1}/${s.rounds}: ${def.sys}`);
         try {
@@ -457,6 +502,19 @@ async function main() {
         } catch (e) {
           results.notes.push(`${def.sys} round ${r + 1}: ${e.message}`);
           log(`${def.sys} round ${r + 1} failed: ${e.message}`);
+        }
+      }
+    }
+    if (s.ops.includes('idle')) {
+      for (const def of defs) {
+        if (!slots[def.sys] || def.floor) continue;
+        try {
+          results.idle[def.sys] = await idleFigure(def, s, {
+            start: () => start(def, s, runDir), coldStart: (w, ctx) => coldStart(w, def, ctx), log, slots: slots[def.sys],
+          });
+        } catch (e) {
+          results.idle[def.sys] = { error: String(e.message) };
+          log(`${def.sys} idle figure failed: ${e.message}`);
         }
       }
     }
@@ -477,11 +535,13 @@ async function main() {
   const file = path.join(resultsDir, `${stamp}.md`);
   writeFileSync(file, md);
   writeFileSync(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
-  // A full run (every system, default rounds) also becomes latest.md, the report the README quotes.
-  const full = !s.quick && s.rounds >= 3 && s.soak >= 50000 && s.systems.length === 4 && s.ops.length === SCENARIOS.length;
+  // Only the documented full run (FULL_RUN: every system and figure, its rounds, run seconds, long
+  // run, concurrencies and log level) becomes latest.md, the report the README quotes.
+  const full = s.fullRun.length === 0;
   if (full) writeFileSync(path.join(resultsDir, 'latest.md'), md);
   console.log(md);
   log(`written to ${path.relative(ROOT, file)}${full ? ' and bench/results/latest.md' : ''} (raw figures in ${path.relative(ROOT, runDir)}/results.json)`);
+  if (!full) log(`bench/results/latest.md left as it was: not the documented full run (${s.fullRun.join('; ')})`);
   const errors = Object.values(results.scen).flatMap((x) => Object.values(x).flatMap((y) => Object.values(y).flat())).reduce((n, m) => n + m.errors, 0);
   if (errors > 0) {
     log(`${errors} request(s) failed during the measured runs: see the report`);

@@ -1,9 +1,11 @@
 /**
  * Turns the raw figures of a benchmark run into the markdown report: medians over rounds, each
- * figure with the ratios ours/baseline, ours/floor and ours/floor+R2 (floor-r2: the floor that also
- * makes the same R2 calls), and the issue's targets checked, also against floor+R2.
+ * figure with the ratios ours/baseline, ours/best-JS, ours/floor and ours/floor+R2 (floor-r2: the
+ * floor that also makes the same R2 calls), the targets of issues 6 and 17 checked (also scored for
+ * floor+R2 where the runtime bounds them), the idle figure of issue 18, and the run's settings.
  */
-import { MANY, SCENARIOS, concurrenciesFor } from './systems.mjs';
+import { FULL_RUN, MANY, SCENARIOS, SYSTEMS, concurrenciesFor } from './systems.mjs';
+import { HIBERNATION_DELAY_S, HOURS_PER_MONTH, OBJECT_GB, USD_PER_GB_S, estimateIdle, monthlyUsd } from './idle.mjs';
 
 const NA = 'n/a';
 
@@ -20,12 +22,13 @@ const kb = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 1000).toFixed(0)} KB
 const mib = (kib) => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(1)} MiB` : NA);
 const sec = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : NA);
 
+/** Values in SYSTEMS order: ours, baseline, best-js, floor, floor-r2. */
 function row(label, vals, { f = fmt, ratios = true } = {}) {
-  const [o, b, fl, fr] = vals;
+  const [o, b, bj, fl, fr] = vals;
   const r = (x) => (ratios ? ratio(o, x) : '');
-  return `| ${label} | ${f(o)} | ${f(b)} | ${f(fl)} | ${f(fr)} | ${r(b)} | ${r(fl)} | ${r(fr)} |`;
+  return `| ${label} | ${f(o)} | ${f(b)} | ${f(bj)} | ${f(fl)} | ${f(fr)} | ${r(b)} | ${r(bj)} | ${r(fl)} | ${r(fr)} |`;
 }
-const HEAD = '| figure | ours | baseline | floor | floor+R2 | ours/baseline | ours/floor | ours/floor+R2 |\n|---|---:|---:|---:|---:|---:|---:|---:|';
+const HEAD = '| figure | ours | baseline | best-JS | floor | floor+R2 | ours/baseline | ours/best-JS | ours/floor | ours/floor+R2 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
 
 /** The median of one field over rounds, for one system, scenario and concurrency. */
 function med(results, sys, sc, c, field) {
@@ -46,13 +49,15 @@ function targetLine(name, value, goal, pass, bound = '') {
 export function renderReport(results) {
   const s = results.settings;
   const out = [];
-  const systems = ['ours', 'baseline', 'floor', 'floor-r2'];
-  out.push(`# Benchmark: ours vs the JS baseline vs the floor and floor+R2`);
+  const systems = SYSTEMS;
+  out.push(`# Benchmark: ours vs the JS baseline and best-JS vs the floor and floor+R2`);
   out.push('');
   out.push(`${results.started.slice(0, 16).replace('T', ' ')} UTC · ${results.machine.cpus} cores (${results.machine.model}) · Node ${results.machine.node} · ` +
     `each system under \`wrangler dev\` (workerd), log level \`${s.logLevel}\`, run in turn · ` +
     `${s.rounds} round(s), medians shown · per figure: warm-up ${s.warmup.count} requests or ${s.warmup.ms / 1000} s, then ` +
     `${s.run.count} requests or ${s.run.ms / 1000} s · ${s.quick ? 'quick mode · ' : ''}whole run ${(results.seconds / 60).toFixed(1)} min.`);
+  out.push('');
+  out.push(settingsParagraph(results));
   out.push('');
   out.push('Ratios are ours divided by the other: above 1× is better for requests/s, below 1× is better for latency, CPU, memory and sizes. ' +
     'CPU is the user + system time of the workerd processes under wrangler dev (its dev proxy and the Worker\'s runtime) over the measured requests, divided by their number (10 ms tick resolution). ' +
@@ -99,6 +104,32 @@ export function renderReport(results) {
   out.push(targetLine(`list_objects: the runtime's R2 list alone (floor+R2 − floor), CPU ms/request (c=${c8})`, v(r2Alone), '—', undefined));
   out.push('');
 
+  // Issue 17: against the best JavaScript build (best-JS), at concurrency 8 -----------------------
+  const firstCall = (sys) => median((results.cold[sys] ?? []).filter((x) => !x.error && x.authenticated !== false).map((x) => x.firstCallMs));
+  const upload = (sys) => (results.bundles[sys] ? results.bundles[sys].wasmGzip + results.bundles[sys].jsGzip : NaN);
+  const q = (a, b) => a / b;
+  const t17 = [
+    ['list_objects: requests/s, ours ÷ best-JS', q(rps('ours'), rps('best-js')), '≥ 1.5', (x) => x >= 1.5, q(rps('floor-r2'), rps('best-js'))],
+    ['list_objects: p99, ours ÷ best-JS', q(p99('ours'), p99('best-js')), '≤ 0.5', (x) => x <= 0.5, q(p99('floor-r2'), p99('best-js'))],
+    ['list_objects: CPU/request above floor+R2, ours ÷ best-JS', q(cpu('ours') - cpu('floor-r2'), cpu('best-js') - cpu('floor-r2')), '≤ 0.5', (x) => x <= 0.5, undefined],
+    ['new sessions/s, ours ÷ best-JS', q(rps('ours', 'session'), rps('best-js', 'session')), '≥ 1.5', (x) => x >= 1.5, q(rps('floor-r2', 'session'), rps('best-js', 'session'))],
+    ['refresh grant requests/s, ours ÷ baseline', q(rps('ours', 'refresh'), rps('baseline', 'refresh')), '≥ 1.0', (x) => x >= 1.0, undefined],
+    ['unauthenticated 401 requests/s, ours ÷ baseline', q(rps('ours', 'unauth'), rps('baseline', 'unauth')), '≥ 1.0', (x) => x >= 1.0, q(rps('floor-r2', 'unauth'), rps('baseline', 'unauth'))],
+    ['get_object 1 MB requests/s, ours ÷ floor+R2', q(rps('ours', 'get'), rps('floor-r2', 'get')), '≥ 0.8', (x) => x >= 0.8, undefined],
+    ['cold start (the first /mcp call), ours ÷ best-JS', q(firstCall('ours'), firstCall('best-js')), '≤ 0.5', (x) => x <= 0.5, q(firstCall('floor-r2'), firstCall('best-js'))],
+    ['upload size (gzip), ours ÷ best-JS', q(upload('ours'), upload('best-js')), '≤ 0.5', (x) => x <= 0.5, q(upload('floor-r2'), upload('best-js'))],
+  ];
+  out.push(`## Against the targets (issue 17: the best JavaScript build, c=${c8})`);
+  out.push('');
+  out.push('best-JS is `bench/best-js/` (see "The systems"). The last column scores floor+R2 by the same formula where the runtime bounds the target ' +
+    '(a server with no code of its own beyond the same R2 call, or the floor\'s own upload); it is blank where floor+R2 is the target\'s own reference or has no analogue.');
+  out.push('');
+  out.push('| target | measured | goal | | floor+R2 on the same target |\n|---|---:|---:|---|---:|');
+  for (const [name, x, goal, pass, fr] of t17) {
+    out.push(targetLine(name, v(x), goal, Number.isFinite(x) ? pass(x) : undefined, bound(fr)));
+  }
+  out.push('');
+
   // Scenarios ----------------------------------------------------------------------------------
   for (const sc of SCENARIOS) {
     out.push(`## ${sc.title}`);
@@ -106,16 +137,17 @@ export function renderReport(results) {
     if (sc.id === 'session') out.push('One operation = the three requests of a new session; latency and CPU are per session.\n');
     if (sc.sameUser) {
       out.push(`All clients are one user (slot 0): each client is its own MCP session with that user's one token, all at once` +
-        `${sc.concurrency ? '' : ' (c clients)'}. Ours serves them from that user's one Durable Object; the baseline has one Durable Object per session.\n`);
+        `${sc.concurrency ? '' : ' (c clients)'}. Ours serves them from that user's one Durable Object; the baseline has one Durable Object per session; ` +
+        'best-JS reads from the Worker and orders the writes in that user\'s one Durable Object.\n');
     }
     if (sc.id === 'list1000') {
-      const seeded = ['ours', 'baseline'].filter((sys) => Number.isFinite(results.seedManyMs?.[sys]))
+      const seeded = ['ours', 'baseline', 'best-js'].filter((sys) => Number.isFinite(results.seedManyMs?.[sys]))
         .map((sys) => `${sys} ${(results.seedManyMs[sys] / 1000).toFixed(1)} s`);
       out.push(`The ${MANY.toLocaleString('en')} small objects (\`many/0000\`…) were written during setup by 16 clients of that user at once` +
         `${seeded.length ? ` (${seeded.join(', ')})` : ''}; one operation is a whole listing: \`list_objects\` with \`limit: ${MANY}\`, then again with each \`next_cursor\` until there is none, ` +
         `checked to give all ${MANY.toLocaleString('en')} objects; latency and CPU are per listing. ` +
-        `Both systems ask R2 for the HTTP metadata (content type), and R2 then returns at most 100 objects per call (the local one too), ` +
-        `so a listing took ${['ours', 'baseline'].filter((sys) => results.manyPages?.[sys]).map((sys) => `${results.manyPages[sys]} calls for ${sys}`).join(', ') || 'n/a calls'}.\n`);
+        `All three ask R2 for the HTTP metadata (content type), and R2 then returns at most 100 objects per call (the local one too), ` +
+        `so a listing took ${['ours', 'baseline', 'best-js'].filter((sys) => results.manyPages?.[sys]).map((sys) => `${results.manyPages[sys]} calls for ${sys}`).join(', ') || 'n/a calls'}.\n`);
     }
     if (sc.floor === false) out.push('The floor and floor+R2: n/a (the floor has no R2; floor+R2 makes only the one list/put/get call, no analogue of this figure).\n');
     else if (sc.id !== 'unauth' && sc.id !== 'refresh' && (results.scen.floor || results.scen['floor-r2'])) {
@@ -157,7 +189,7 @@ export function renderReport(results) {
   out.push(row('OAuth login, per user (whole flow)', systems.map((sys) => results.loginMs[sys] ?? NaN), { f: (x) => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : NA) }));
   out.push('');
   out.push('Build time: ours is `scripts/build` (worker-build --release; cargo reuses its cache, so this is a rebuild unless the tree changed), ' +
-    'the floor is `worker-build --release` (clean only on the first run; floor+R2 is the same build and bundle, only started with `wrangler.r2.toml`), the baseline is wrangler\'s esbuild bundle. ' +
+    'the floor is `worker-build --release` (clean only on the first run; floor+R2 is the same build and bundle, only started with `wrangler.r2.toml`), the baseline and best-JS are wrangler\'s esbuild bundle (not minified). ' +
     'Sizes are from `wrangler deploy --dry-run --outdir` (gzip at zlib\'s default level). Cold start includes wrangler\'s own start and bundling; ' +
     'the first-call figure is what the runtime adds for the first request (module instantiation, first Durable Object).');
   for (const sys of systems) if (results.builds[sys]?.note) out.push(`- ${sys}: ${results.builds[sys].note}`);
@@ -185,6 +217,9 @@ export function renderReport(results) {
     : 'Our wasm heap: n/a (the Worker serves no `/_dev/metrics` yet).');
   out.push('');
 
+  // Idle (issue 18) --------------------------------------------------------------------------------
+  if (s.ops.includes('idle')) out.push(...idleSection(results), '');
+
   // Not measured -------------------------------------------------------------------------------
   const missing = [];
   for (const sys of systems) {
@@ -211,14 +246,87 @@ export function renderReport(results) {
     '`--log-level info` measures it with one JSON line per request, the default when deployed.');
   out.push('- **baseline**: `bench/baseline/`, the way Cloudflare\'s remote-MCP Access demo is built: `@cloudflare/workers-oauth-provider` 1.2.3 ' +
     '(KV-backed grants) + `agents` 0.32.0 `McpAgent` (one Durable Object per MCP session, `@modelcontextprotocol/sdk` 1.32.2), the same R2 tools and ' +
-    'the same upstream OIDC login (code + PKCE) to the local OpenID Provider.');
+    'the same upstream OIDC login (code + PKCE) to the local OpenID Provider. `agents` 0.32.0 marks `McpAgent` deprecated and feature-frozen.');
+  out.push('- **best-JS**: `bench/best-js/`, the same server built the way `agents` 0.32.0 and the MCP TypeScript SDK 2.x recommend today: ' +
+    '`@cloudflare/workers-oauth-provider` 1.2.3 (the same OAuth server and login) + `createMcpHandler` from `agents/mcp/server` with an ' +
+    '`@modelcontextprotocol/server` 2.4.0 `McpServer` factory, serving /mcp statelessly from the Worker (a new server per request, no session id, ' +
+    'no event store, GET /mcp 405); reads go from the Worker to R2, writes go to one Durable Object per user that applies them in order and keeps ' +
+    'the audit trail of `recent_changes`. All eight tools of the server; bundled by wrangler (esbuild, not minified, like the baseline).');
   out.push('- **floor**: `bench/floor/`, a minimal Rust Worker (worker 0.8.7) forwarding each request to a Durable Object that does one SQLite write and answers.');
   out.push('- **floor+R2** (`floor-r2`): the same floor build started with `bench/floor/wrangler.r2.toml` (an R2 bucket bound, `FLOOR_R2 = "1"`): ' +
     'after its SQLite write its Durable Object makes the R2 call of `list_objects` (10 objects under the user\'s prefix, with HTTP metadata), `put_object` or `get_object` (the whole 1 MB body) itself and answers a minimal tool result; ' +
     'its objects are seeded per slot like the servers\'.');
   out.push('');
+  out.push('A "new session" of best-JS is the same three requests (initialize, initialized, tools/list): it issues no `Mcp-Session-Id`, ' +
+    'so its later requests carry only `MCP-Protocol-Version`.');
+  out.push('');
   out.push('Every slot (one per concurrent client, ' + s.slots + ' in all) is its own user with a token from the real OAuth flow, its own MCP session and its own objects, ' +
     'except in the figures marked "one user", where every client is an MCP session of slot 0\'s user (' + (s.clients ?? s.slots) + ' sessions sharing its token).');
   out.push('');
   return out.join('\n');
+}
+
+/** The run's settings, its system order per round and whether it is the documented full run. */
+function settingsParagraph(results) {
+  const s = results.settings;
+  const diff = s.fullRun ?? [];
+  const order = results.order?.length
+    ? results.order.map((o, i) => `round ${i + 1}: ${o.join(' → ')}`).join('; ')
+    : 'no rounds';
+  return `**Settings:** \`--rounds ${s.rounds} --run-seconds ${s.run.ms / 1000} --soak ${s.soak} --concurrency ${s.concurrency.join(',')} ` +
+    `--log-level ${s.logLevel} --systems ${s.systems.join(',')} --ops ${s.ops.join(',')} --idle-streams ${s.idle?.streams} --idle-seconds ${s.idle?.seconds}\`` +
+    `${s.quick ? ' (--quick)' : ''}. ` +
+    (diff.length === 0
+      ? 'This is the documented full run (bench/PERFORMANCE.md), so it also replaced `bench/results/latest.md`. '
+      : `Not the documented full run (\`scripts/bench\` with no flags: ${FULL_RUN.rounds} rounds, ${FULL_RUN.runSeconds} s per figure, ` +
+        `a ${FULL_RUN.soak.toLocaleString('en')}-request long run, concurrency ${FULL_RUN.concurrency.join(', ')}, every system and figure): ${diff.join('; ')}; ` +
+        'so `bench/results/latest.md` was left as it was. ') +
+    `**Order:** the systems run one after another, and the order rotates by one system each round so none always runs first or last (${order}).`;
+}
+
+/** The idle figure: awake seconds per idle connected hour and their monthly cost, before/after. */
+function idleSection(results) {
+  const s = results.settings;
+  const out = [];
+  const before = 3600;
+  const usd = (x) => (Number.isFinite(x) ? `$${x.toFixed(x < 0.1 ? 4 : 2)}` : NA);
+  const secs = (x) => (Number.isFinite(x) ? `${x >= 100 ? x.toFixed(0) : x.toFixed(1)} s` : NA);
+  out.push(`## Idle connected users (issue 18): ${s.idle.streams} GET streams of one user, idle ${s.idle.seconds} s`);
+  out.push('');
+  out.push(`Each MCP system is started fresh; ${s.idle.streams} sessions of one user open their GET stream and everything stays idle for ${s.idle.seconds} s ` +
+    `(past the runtime's ${HIBERNATION_DELAY_S} s hibernation delay); then one \`put_object\` from another session of that user (an event the user's object must handle). ` +
+    'Ours is read from the outside through the DEV_MODE-only `GET /_dev/do/<user_key>/instance` (`instance`, `constructed`, `started_ms`) before the idle window and after the write: ' +
+    'a different instance means the object hibernated and was constructed again. ' +
+    `An object that sleeps is awake about ${HIBERNATION_DELAY_S} s + the event's handling per event (the write's latency stands in for the handling); ` +
+    'constructions other than the write\'s are wakes of the server\'s own while idle, scaled to an hour. ' +
+    `"Before" is an object that holds the streams itself: awake the whole hour. Cost: Durable Objects duration at ${OBJECT_GB * 1024} MB, ` +
+    `$${(USD_PER_GB_S * 1e6).toFixed(2)} per million GB-s, a ${HOURS_PER_MONTH / 24}-day month ` +
+    `(${(86400 * OBJECT_GB).toLocaleString('en')} GB-s a day when always awake), duration only (requests are billed apart).`);
+  out.push('');
+  out.push('| | ours | baseline | best-JS |\n|---|---:|---:|---:|');
+  const sys = ['ours', 'baseline', 'best-js'];
+  const raw = (k) => sys.map((x) => results.idle?.[x]);
+  const est = sys.map((x) => (results.idle?.[x]?.applies ? estimateIdle(results.idle[x]) : undefined));
+  const cell = (r, f) => (r === undefined ? NA : r.error ? 'error' : r.applies === false ? NA : f(r));
+  const line = (label, f) => out.push(`| ${label} | ${raw().map((r) => cell(r, f)).join(' | ')} |`);
+  line('streams open: opened / after the idle window / after the write', (r) => `${r.opened} / ${r.openAfterIdle} / ${r.openAfterWrite}`);
+  line('SSE events during the idle window / after the write', (r) => `${r.eventsDuringIdle} / ${r.eventsAfterWrite}`);
+  line('the write (one small put_object) from another session', (r) => `${r.writeMs.toFixed(0)} ms`);
+  out.push(`| the user's object slept (instance changed) | ${est.map((e, i) => (e === undefined || e.slept === undefined ? NA : e.slept ? 'yes' : 'no')).join(' | ')} |`);
+  out.push(`| its wakes during the idle window besides the write's | ${est.map((e) => (e?.wakes === undefined ? NA : String(e.wakes))).join(' | ')} |`);
+  out.push(`| awake per event once it sleeps (${HIBERNATION_DELAY_S} s + handling) | ${est.map((e) => (e?.slept ? secs(e.perEventS) : NA)).join(' | ')} |`);
+  out.push(`| before: awake seconds per idle connected hour (object holds the streams) | ${secs(before)} | ${NA} | ${NA} |`);
+  out.push(`| before: monthly duration cost per always-connected user | ${usd(monthlyUsd(before))} | ${NA} | ${NA} |`);
+  out.push(`| now: awake seconds per idle connected hour | ${est.map((e) => secs(e?.awakePerHour)).join(' | ')} |`);
+  out.push(`| now: monthly duration cost per always-connected user | ${est.map((e) => usd(e?.usdPerMonth)).join(' | ')} |`);
+  out.push('');
+  for (const [i, x] of sys.entries()) {
+    const r = results.idle?.[x];
+    if (!r) out.push(`- ${x}: not run`);
+    else if (r.error) out.push(`- ${x}: failed: ${r.error}`);
+    else if (r.applies === false) out.push(`- ${x}: n/a: ${r.why}`);
+    else if (est[i]?.slept === undefined) out.push(`- ${x}: whether the object slept is n/a: ${est[i]?.why}`);
+    else if (est[i]?.why) out.push(`- ${x}: ${est[i].why}`);
+  }
+  return out;
 }

@@ -1,7 +1,11 @@
 /**
- * The four systems under test and the operations the benchmark runs against each:
+ * The five systems under test and the operations the benchmark runs against each:
  *   ours      this server (build/ from scripts/build, release), OAuth through its own /authorize;
- *   baseline  bench/baseline: workers-oauth-provider + agents' McpAgent (JS);
+ *   baseline  bench/baseline: workers-oauth-provider + agents' McpAgent (JS, one Durable Object per
+ *             MCP session; deprecated by agents itself);
+ *   best-js   bench/best-js: workers-oauth-provider + agents' `createMcpHandler` (MCP SDK v2, stateless
+ *             in the Worker: no Mcp-Session-Id, so its "sessions" are the same three requests
+ *             without one), writes ordered by one Durable Object per user;
  *   floor     bench/floor: Rust Worker → Durable Object → one SQLite write (no auth, no MCP);
  *   floor-r2  "floor+R2": the same floor build under bench/floor/wrangler.r2.toml (R2 bound,
  *             FLOOR_R2 = "1"), whose Durable Object also makes the R2 call of list/put/get itself,
@@ -21,6 +25,22 @@ import { TestOAuthProvider } from '../../tests/support/oauth-client.mjs';
 
 const KB = 'x'.repeat(1024);
 const MB = 'abcdefghij'.repeat(100_000); // 1,000,000 bytes of text (under the 1 MiB inline limit)
+
+/** Every system, in the order of the report's columns (the run order rotates each round). */
+export const SYSTEMS = ['ours', 'baseline', 'best-js', 'floor', 'floor-r2'];
+export const isFloor = (sys) => sys === 'floor' || sys === 'floor-r2';
+
+/** Figures that are not load figures: `idle` (GET streams of one user left idle; see idle.mjs). */
+export const EXTRA_FIGURES = ['idle'];
+
+/**
+ * The documented full run (bench/PERFORMANCE.md): `scripts/bench` with no flags. Only a run with
+ * exactly these settings may replace bench/results/latest.md, the report the README quotes.
+ */
+export const FULL_RUN = {
+  quick: false, rounds: 3, runSeconds: 5, soak: 50000, concurrency: [1, 8, 32], logLevel: 'warn',
+  idleStreams: 20, idleSeconds: 60,
+};
 
 /** How many objects `many/` holds (one user's, slot 0), and how many clients share one user. */
 export const MANY = 1000;
@@ -57,9 +77,17 @@ export function concurrenciesFor(sc, s) {
   return cs.length ? cs : [Math.min(...s.concurrency)];
 }
 
-/** OAuth + MCP operations for ours and the baseline. */
-export function mcpOps() {
+/** The systems that speak OAuth + MCP (the others are the floors). */
+export const MCP_SYSTEMS = ['ours', 'baseline', 'best-js'];
+
+/**
+ * OAuth + MCP operations for ours, the baseline and best-JS. `stateless`: the server issues no
+ * Mcp-Session-Id (best-JS), so a session is its initialize + initialized and then plain requests.
+ */
+export function mcpOps({ stateless = false } = {}) {
+  const session = (url, token, agent) => new McpSession(`${url}/mcp`, token, agent, { stateless });
   return {
+    stateless,
     /**
      * The real OAuth flow per slot, by the SDK client (discovery, PKCE, consent, upstream login,
      * code exchange), each user in their own browser. One client registration (DCR) is shared by
@@ -91,7 +119,7 @@ export function mcpOps() {
       return out;
     },
     session(url, slot, agent) {
-      return new McpSession(`${url}/mcp`, () => slot.access, agent);
+      return session(url, () => slot.access, agent);
     },
     /** Slot `s`'s objects, through its MCP session. */
     async seed(ctx, s) {
@@ -103,7 +131,7 @@ export function mcpOps() {
     },
     /** `n` MCP sessions of slot 0's user, all with its (current) token. */
     sharedSessions(url, slot0, n, agent) {
-      return Array.from({ length: n }, () => new McpSession(`${url}/mcp`, () => slot0.access, agent));
+      return Array.from({ length: n }, () => session(url, () => slot0.access, agent));
     },
     /** `many/0000…0999` for slot 0's user, written by all `sessions` at once; throws after `ms`. */
     async seedMany(sessions, ms) {
@@ -155,7 +183,7 @@ export function mcpOps() {
       put16: (ctx, s) => ctx.shared[s].tool('put_object', { key: `put16/${s}-${count(ctx.slots[0], `put16-${s}`) % 4}`, content: KB }),
       put1m16: (ctx, s) => ctx.shared[s].tool('put_object', { key: `put1m16/${s}-${count(ctx.slots[0], `put1m16-${s}`) % 2}`, content: MB }),
       async session(ctx, s) {
-        const m = new McpSession(ctx.mcpUrl, () => ctx.slots[s].access, ctx.agent);
+        const m = session(ctx.url, () => ctx.slots[s].access, ctx.agent);
         await m.open();
         await m.call('tools/list', {});
       },
