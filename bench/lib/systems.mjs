@@ -38,7 +38,7 @@ export const EXTRA_FIGURES = ['idle'];
  * exactly these settings may replace bench/results/latest.md, the report the README quotes.
  */
 export const FULL_RUN = {
-  quick: false, rounds: 3, runSeconds: 5, soak: 50000, concurrency: [1, 8, 32], logLevel: 'warn',
+  quick: false, rounds: 3, runSeconds: 3, soak: 50000, concurrency: [1, 8, 32], logLevel: 'warn',
   idleStreams: 20, idleSeconds: 60,
 };
 
