@@ -17,9 +17,14 @@ use r2_mcp_durable::mcp::tools::ToolName;
 use r2_mcp_fuzz::key_violation;
 use serde_json::{Map, Value};
 
+/// A key from a parsed tool call is in Unicode NFC, the one spelling R2 stores (raw strings
+/// checked below are not normalized: that is the parser's job).
+fn in_nfc(k: &str) {
+    assert_eq!(r2_mcp_fuzz::nfc(k), k, "{k:?} is not in NFC");
+}
+
 fn accepted(what: &str, k: &str, prefix_len: usize) {
     assert!(k.len() + prefix_len <= tool_args::MAX_R2_KEY_BYTES, "{what} {k:?} too long");
-    assert_eq!(r2_mcp_fuzz::nfc(k), k, "{what} {k:?} is not in NFC");
     if let Some(v) = key_violation(k) {
         panic!("{what} {k:?} accepted with {v}");
     }
@@ -35,14 +40,19 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
         }
         ToolRequest::GetObject(a) => {
             accepted("key", &a.key, prefix_len);
+            in_nfc(&a.key);
             if let Some(r) = &a.range {
                 assert!(!(r.suffix.is_some() && (r.offset.is_some() || r.length.is_some())));
                 assert!(r.suffix != Some(0) && r.length != Some(0));
             }
         }
-        ToolRequest::HeadObject(a) => accepted("key", &a.key, prefix_len),
+        ToolRequest::HeadObject(a) => {
+            accepted("key", &a.key, prefix_len);
+            in_nfc(&a.key);
+        }
         ToolRequest::PutObject(a) => {
             accepted("key", &a.key, prefix_len);
+            in_nfc(&a.key);
             let len = match &a.body {
                 Body::Text(t) => t.len(),
                 Body::Bytes(b) => b.len(),
@@ -57,6 +67,7 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
             assert!(a.if_match.is_none() || a.keys.len() == 1);
             for k in &a.keys {
                 accepted("key", k, prefix_len);
+                in_nfc(k);
             }
             let distinct: std::collections::BTreeSet<&String> = a.keys.iter().collect();
             assert_eq!(distinct.len(), a.keys.len(), "a delete names each object once");
@@ -64,6 +75,8 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
         ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) => {
             accepted("source_key", &a.source_key, prefix_len);
             accepted("destination_key", &a.destination_key, prefix_len);
+            in_nfc(&a.source_key);
+            in_nfc(&a.destination_key);
             assert_ne!(a.source_key, a.destination_key);
             assert!(!(a.create_only && a.if_match.is_some()));
         }
