@@ -110,11 +110,6 @@ pub fn structured_result(structured: Value, version: Version) -> Value {
     Value::Object(o)
 }
 
-/// A result from explicit content blocks (text, image, audio, resource, resource_link).
-pub fn content_result(content: Vec<Value>) -> Value {
-    json!({ "content": content, "isError": false })
-}
-
 /// A tool-level failure (server/tools §Error Handling): `isError: true` and a message the model
 /// can act on. Bad arguments are reported this way too (2025-11-25).
 pub fn error_result(message: impl Into<String>) -> Value {
@@ -134,28 +129,6 @@ pub fn resource_link(uri: &str, name: &str, mime_type: Option<&str>, size: Optio
         o.insert("size".into(), s.into());
     }
     Value::Object(o)
-}
-
-/// `notifications/progress` for a request that carried `_meta.progressToken`
-/// (basic/utilities/progress: `progress` must increase; `total` and `message` optional).
-pub fn progress_notification(token: &Value, progress: f64, total: Option<f64>, message: Option<&str>) -> Value {
-    let mut p = json!({ "progressToken": token, "progress": progress });
-    if let Some(t) = total {
-        p["total"] = t.into();
-    }
-    if let Some(m) = message {
-        p["message"] = m.into();
-    }
-    super::jsonrpc::notification("notifications/progress", p)
-}
-
-/// `notifications/message` (server/utilities/logging); callers check
-/// [`super::session::log_allowed`] and, on 2026-07-28, that the request asked for logs.
-pub fn log_notification(level: super::session::LogLevel, logger: &str, data: Value) -> Value {
-    super::jsonrpc::notification(
-        "notifications/message",
-        json!({ "level": level.as_str(), "logger": logger, "data": data }),
-    )
 }
 
 /// The message a reader gets when calling a write tool.
@@ -216,13 +189,6 @@ mod tests {
         assert_eq!(r["structuredContent"], json!({"a":1}));
         assert_eq!(r["content"][0]["text"], "{\"a\":1}");
         assert!(structured_result(json!({}), Version::V2025_03_26).get("structuredContent").is_none());
-    }
-
-    #[test]
-    fn progress_notification_echoes_the_token() {
-        let n = progress_notification(&json!("t"), 50.0, Some(100.0), None);
-        assert_eq!(n["method"], "notifications/progress");
-        assert_eq!(n["params"], json!({"progressToken": "t", "progress": 50.0, "total": 100.0}));
     }
 
     #[test]

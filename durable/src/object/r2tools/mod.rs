@@ -250,11 +250,6 @@ impl R2Tools {
         self.crash_before_audit.set(true);
     }
 
-    /// Writes applied since this object instance started (diagnostics).
-    pub fn writes_applied(&self) -> u64 {
-        self.queue.served()
-    }
-
     fn io_parts(&self, ctx: &ToolContext<'_>) -> Result<(Namespace, &Bucket), RpcError> {
         let ns = Namespace::for_user(&ctx.caller.user_key)
             .ok_or_else(|| r2::internal("this account has no storage namespace"))?;
