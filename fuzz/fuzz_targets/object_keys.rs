@@ -1,5 +1,5 @@
 //! Object keys: `tool_args::parse` for every R2 tool with fuzzed JSON arguments, key and prefix
-//! validation on raw strings, and the `r2://objects/` resource URIs.
+//! validation (`storage::keys`) on raw strings, and the `r2://objects/` resource URIs.
 //!
 //! Input: byte 0 picks the tool, byte 1 the namespace prefix length; the rest is the arguments
 //! JSON (when it is an object) and, always, a raw key/prefix/URI candidate.
@@ -14,11 +14,12 @@ use libfuzzer_sys::fuzz_target;
 use r2_mcp_durable::mcp::resources;
 use r2_mcp_durable::mcp::tool_args::{self, Body, ToolRequest};
 use r2_mcp_durable::mcp::tools::ToolName;
+use r2_mcp_durable::storage::keys::{self, KeyRules, MAX_R2_KEY_BYTES};
 use r2_mcp_fuzz::key_violation;
 use serde_json::{Map, Value};
 
 fn accepted(what: &str, k: &str, prefix_len: usize) {
-    assert!(k.len() + prefix_len <= tool_args::MAX_R2_KEY_BYTES, "{what} {k:?} too long");
+    assert!(k.len() + prefix_len <= MAX_R2_KEY_BYTES, "{what} {k:?} too long");
     assert_eq!(r2_mcp_fuzz::nfc(k), k, "{what} {k:?} is not in NFC");
     if let Some(v) = key_violation(k) {
         panic!("{what} {k:?} accepted with {v}");
@@ -78,9 +79,10 @@ fuzz_target!(|data: &[u8]| {
     // 0–255, and now and then close to the limit.
     let prefix_len = if p >= 250 { 1000 + usize::from(p - 250) * 5 } else { usize::from(p) };
 
+    let rules = KeyRules { prefix_len, nfc: r2_mcp_fuzz::nfc };
     if let Ok(Value::Object(args)) = serde_json::from_slice::<Value>(rest) {
-        for (tool, args) in [(tool, Some(args.clone())), (tool, None::<Map<String, Value>>)] {
-            match tool_args::parse(tool, args, prefix_len, r2_mcp_fuzz::nfc) {
+        for args in [Some(args.clone()), None::<Map<String, Value>>] {
+            match tool_args::parse(tool, args, &rules) {
                 Ok(req) => check_request(&req, prefix_len),
                 Err(msg) => assert!(!msg.is_empty()),
             }
@@ -88,20 +90,20 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let raw = String::from_utf8_lossy(rest);
-    if tool_args::validate_key(&raw, prefix_len).is_ok() {
+    if keys::check_key(&raw, prefix_len).is_ok() {
         accepted("key", &raw, prefix_len);
         assert!(!raw.is_empty() && !raw.trim_end_matches('/').is_empty());
         // The resource URI of a valid key names that key.
         let uri = resources::uri_for_key(&raw);
         assert_eq!(resources::key_from_uri(&uri).as_deref(), Some(raw.as_ref()));
     }
-    if tool_args::validate_prefix(&raw, prefix_len).is_ok() && !raw.is_empty() {
+    if keys::check_prefix(&raw, prefix_len).is_ok() && !raw.is_empty() {
         accepted("prefix", &raw, prefix_len);
     }
     // A URI from a client: what `resources/read` would hand to R2 after the key rules.
     if let Some(k) = resources::key_from_uri(&raw) {
         assert!(!k.is_empty());
-        if tool_args::validate_key(&k, prefix_len).is_ok() {
+        if keys::check_key(&k, prefix_len).is_ok() {
             accepted("resource key", &k, prefix_len);
         }
     }

@@ -22,6 +22,7 @@ use super::session::{self, LogLevel, SessionInit, SessionRecord};
 use super::tool_args;
 use super::tools::{self, Role, ToolName};
 use super::version::{self, Version};
+use crate::storage::keys::{KeyRules, Nfc};
 
 /// Most resource subscriptions one session may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 1000;
@@ -42,11 +43,16 @@ pub struct Ctx<'a> {
     /// Byte length of the user's namespace prefix (counted against R2's key limit).
     pub key_prefix_len: usize,
     /// The Unicode NFC normalizer every key, prefix and object URI goes through (see
-    /// [`tool_args::canonical`]).
-    pub nfc: tool_args::Nfc,
+    /// [`crate::storage::keys::canonical`]).
+    pub nfc: Nfc,
 }
 
 impl Ctx<'_> {
+    /// The rules every key, prefix and object URI of this caller goes through.
+    pub fn keys(&self) -> KeyRules {
+        KeyRules { prefix_len: self.key_prefix_len, nfc: self.nfc }
+    }
+
     /// Whether the conformance fixtures are served: the setting, in a build that has them (the
     /// `conformance` feature; without it the compiler drops the fixtures from the wasm).
     pub fn fixtures(&self) -> bool {
@@ -329,9 +335,7 @@ fn with_cursor(mut result: Value, next: Option<String>) -> Value {
 
 /// The key (in NFC) of one of our object URIs, if it names a valid key.
 pub(super) fn object_key(ctx: &Ctx, uri: &str) -> Option<String> {
-    resources::key_from_uri(uri)
-        .map(|k| tool_args::canonical(k, ctx.nfc))
-        .filter(|k| tool_args::validate_key(k, ctx.key_prefix_len).is_ok())
+    resources::key_from_uri(uri).and_then(|k| ctx.keys().key(k).ok())
 }
 
 /// The one spelling of a resource URI the server keeps: our object URIs in NFC and encoded the way
@@ -359,7 +363,7 @@ fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, mut params: Option<Map<String,
         if !tool.allowed_for(ctx.role) {
             return ok(call, tools::read_only_refusal(tool));
         }
-        return match tool_args::parse(tool, args, ctx.key_prefix_len, ctx.nfc) {
+        return match tool_args::parse(tool, args, &ctx.keys()) {
             Ok(request) => Ok(Some(Outcome::CallTool { call: call.clone(), request })),
             Err(message) => ok(call, tools::error_result(message)),
         };

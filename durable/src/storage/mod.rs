@@ -8,7 +8,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`namespace`] | the per-user key prefix `u/<user_key>/`, mapping keys in and stripping them out |
-//! | [`keys`] | key and prefix checks beyond the engine's: look-alike dots and slashes, overlong UTF-8 |
+//! | [`keys`] | keys and prefixes: NFC, then every check (namespace escapes, length, look-alikes, overlong UTF-8), once |
 //! | [`content`] | text-vs-base64 decisions, UTF-8 cut points, etag spelling |
 //! | [`range`] | byte ranges: the inline limit, what R2 is asked for, what the answer covers |
 //! | [`preconditions`] | `if_match` and create-only checks and their messages |

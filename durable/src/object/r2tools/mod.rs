@@ -6,7 +6,7 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | `mod.rs` | the contract types and [`R2Tools`], which routes each request and re-checks keys |
+//! | `mod.rs` | the contract types and [`R2Tools`], which routes each request |
 //! | [`reads`] | `list_objects`, `get_object`, `head_object`: R2 reads, no queue |
 //! | [`writes`] | `put_object`, `delete_object`, `copy_object`, `move_object` inside a queue turn |
 //! | [`r2`] | R2 helpers: object metadata JSON, bounded body reads, rate-limit retries |
@@ -16,7 +16,8 @@
 //!
 //! Rules (namespaces, key checks, ranges, retry schedule, audit bounds) are plain Rust in
 //! `crate::storage`. Every R2 key is `namespace.to_r2(key)`, with the namespace derived only from
-//! the caller's `user_key`; nothing the client sends can change it.
+//! the caller's `user_key`; nothing the client sends can change it. Keys were checked once, when the
+//! engine parsed the request (`storage::keys`).
 
 mod audit;
 mod intent;
@@ -37,7 +38,6 @@ use crate::mcp::tool_args::ToolRequest;
 use crate::mcp::tools::error_result;
 use crate::mcp::version::Version;
 use crate::storage::etags::EtagCache;
-use crate::storage::keys;
 use crate::storage::namespace::Namespace;
 use crate::storage::queue::TicketLock;
 
@@ -145,9 +145,6 @@ impl R2Tools {
         let Some(ns) = Namespace::for_user(&ctx.caller.user_key) else {
             return ToolOutcome::error("Your account has no storage namespace; sign in again.");
         };
-        if let Err(e) = recheck_keys(&request, ns.prefix_len()) {
-            return ToolOutcome::error(e);
-        }
         let Some(bucket) = &self.bucket else {
             return ToolOutcome::error(
                 "Object storage is not configured on this server (R2 binding BUCKET).",
@@ -207,7 +204,7 @@ impl R2Tools {
         resources::list(bucket, &ns, ctx, cursor).await
     }
 
-    /// `resources/read` of one object by key: the `result` JSON.
+    /// `resources/read` of one object by key (checked by the engine): the `result` JSON.
     pub async fn read_resource(
         &self,
         ctx: &ToolContext<'_>,
@@ -215,22 +212,16 @@ impl R2Tools {
         key: &str,
     ) -> Result<Value, RpcError> {
         let (ns, bucket) = self.io_parts(ctx)?;
-        if keys::check_key(key, ns.prefix_len()).is_err() {
-            return Err(crate::mcp::resources::not_found(ctx.version, uri));
-        }
         resources::read(bucket, &ns, ctx, uri, key).await
     }
 
-    /// `completion/complete` for key prefixes: the `result` JSON.
+    /// `completion/complete` for a key prefix (checked by the engine): the `result` JSON.
     pub async fn complete_keys(
         &self,
         ctx: &ToolContext<'_>,
         prefix: &str,
     ) -> Result<Value, RpcError> {
         let (ns, bucket) = self.io_parts(ctx)?;
-        if keys::check_prefix(prefix, ns.prefix_len()).is_err() {
-            return Ok(crate::mcp::resources::completion_result(Vec::new(), false));
-        }
         resources::complete(bucket, &ns, prefix).await
     }
 
@@ -258,32 +249,5 @@ impl R2Tools {
             .as_ref()
             .ok_or_else(|| r2::internal("object storage is not configured"))?;
         Ok((ns, bucket))
-    }
-}
-
-/// Defence in depth: the engine validated keys with the prefix length the host gave it; check
-/// them again with ours, plus the look-alike and overlong-encoding rules.
-fn recheck_keys(request: &ToolRequest, prefix_len: usize) -> Result<(), String> {
-    let key =
-        |k: &str| keys::check_key(k, prefix_len).map_err(|e| format!("Invalid key {k:?}: {e}"));
-    match request {
-        ToolRequest::ListObjects(a) => {
-            keys::check_prefix(a.prefix.as_deref().unwrap_or(""), prefix_len)
-                .map_err(|e| format!("Invalid prefix for list_objects: {e}"))?;
-            if let Some(d) = &a.delimiter {
-                keys::check_delimiter(d)
-                    .map_err(|e| format!("Invalid delimiter for list_objects: {e}"))?;
-            }
-            Ok(())
-        }
-        ToolRequest::GetObject(a) => key(&a.key),
-        ToolRequest::HeadObject(a) => key(&a.key),
-        ToolRequest::PutObject(a) => key(&a.key),
-        ToolRequest::DeleteObject(a) => a.keys.iter().try_for_each(|k| key(k)),
-        ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) => {
-            key(&a.source_key)?;
-            key(&a.destination_key)
-        }
-        ToolRequest::RecentChanges(_) => Ok(()),
     }
 }
