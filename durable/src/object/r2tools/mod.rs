@@ -7,21 +7,17 @@
 //! | file | owns |
 //! |---|---|
 //! | `mod.rs` | the contract types and [`R2Tools`], which routes each request |
-//! | [`reads`] | `list_objects`, `get_object`, `head_object`: R2 reads, no queue |
-//! | [`writes`] | `put_object`, `delete_object`, `copy_object`, `move_object` inside a queue turn |
+//! | [`reads`] | `list_objects`, `get_object`, `head_object`: R2 reads, no queue; `recent_changes` |
+//! | [`writes`] | `put_object`, `delete_object`, `copy_object`, `move_object` inside a queue turn, each through the journaled write ([`crate::tools::journal`]) |
 //! | [`r2`] | R2 helpers: object metadata JSON, bounded body reads, rate-limit retries |
-//! | [`audit`] | the `r2_audit` table: record, `recent_changes`, trim |
-//! | [`intent`] | the `r2_intent` row: synced before R2 is touched, settled after a crash |
 //! | [`resources`] | `resources/list`, `resources/read`, key completion |
 //!
-//! Rules (namespaces, key checks, ranges, retry schedule, audit bounds) are plain Rust in
-//! `crate::storage`. Every R2 key is `namespace.to_r2(key)`, with the namespace derived only from
+//! Rules (namespaces, key checks, ranges, retry schedule) are plain Rust in `crate::storage`, the
+//! journal's in `crate::tools::journal`. Every R2 key is `namespace.to_r2(key)`, with the namespace derived only from
 //! the caller's `user_key`; nothing the client sends can change it. Keys were checked once, when the
 //! engine parsed the request (`storage::keys`).
 
-mod audit;
-mod intent;
-mod r2;
+pub(crate) mod r2;
 mod reads;
 mod resources;
 mod writes;
@@ -40,6 +36,7 @@ use crate::mcp::version::Version;
 use crate::storage::etags::EtagCache;
 use crate::storage::namespace::Namespace;
 use crate::storage::queue::TicketLock;
+use crate::tools::journal::sqlite as journal;
 
 /// What a change did to an object (the host turns these into resource notifications).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +72,7 @@ pub struct ToolContext<'a> {
 }
 
 impl ToolContext<'_> {
-    fn is_cancelled(&self) -> bool {
+    pub fn is_cancelled(&self) -> bool {
         self.cancelled.get()
     }
 }
@@ -113,7 +110,7 @@ pub struct R2Tools {
     etags: RefCell<EtagCache>,
     /// DEV_MODE fault: the next write panics after R2 applied it, before its audit row.
     crash_before_audit: Cell<bool>,
-    /// True while this instance knows `r2_intent` is empty (see `intent::settle_leftover`).
+    /// True while this instance knows `r2_intent` is empty (see [`r2::Io::intent_clean`]).
     intent_clean: Cell<bool>,
 }
 
@@ -155,6 +152,7 @@ impl R2Tools {
             ns: &ns,
             sql: &self.sql,
             storage: &self.storage,
+            queue: &self.queue,
             etags: &self.etags,
             crash_before_audit: &self.crash_before_audit,
             intent_clean: &self.intent_clean,
@@ -162,13 +160,10 @@ impl R2Tools {
         };
         if let ToolRequest::RecentChanges(a) = &request {
             // After the writes queued before it, and after settling an interrupted one.
-            let turn = self.queue.acquire().await;
-            let settled = intent::settle_leftover(&io).await;
-            drop(turn);
-            if let Err(e) = settled {
+            if let Err(e) = journal::settled(&io).await {
                 return ToolOutcome::error(e);
             }
-            return ToolOutcome::read(audit::recent_changes(&self.sql, a, ctx.version));
+            return ToolOutcome::read(reads::recent_changes(&io, a));
         }
         match request {
             ToolRequest::ListObjects(a) => ToolOutcome::read(reads::list_objects(&io, a).await),
@@ -177,18 +172,11 @@ impl R2Tools {
             ToolRequest::RecentChanges(_) => ToolOutcome::error("unreachable"),
             write => {
                 // Wait for this request's turn; nothing else of this user's is written meanwhile.
-                let turn = self.queue.acquire().await;
-                if ctx.is_cancelled() {
-                    return ToolOutcome::error(
-                        "Cancelled before it was applied; nothing was changed.",
-                    );
-                }
-                if let Err(e) = intent::settle_leftover(&io).await {
-                    return ToolOutcome::error(format!("{e}; nothing was changed."));
-                }
-                let out = writes::apply(&io, write).await;
-                drop(turn);
-                out
+                let _turn = match journal::write_turn(&io).await {
+                    Ok(t) => t,
+                    Err(e) => return ToolOutcome::error(e),
+                };
+                writes::apply(&io, write).await
             }
         }
     }
@@ -227,13 +215,13 @@ impl R2Tools {
 
     /// Periodic cleanup of the audit trail; `true` while there is more to do later.
     pub async fn alarm(&self) -> worker::Result<bool> {
-        audit::trim(&self.sql)
+        journal::trim(&self.sql)
     }
 
     /// When the audit trail next needs trimming (Unix ms): at once when it holds more rows than
     /// it keeps, else when its oldest row ages out; `None` when it is empty.
     pub fn next_due(&self) -> worker::Result<Option<i64>> {
-        audit::next_due(&self.sql)
+        journal::next_due(&self.sql)
     }
 
     /// See [`super::mcp_host::McpHost::arm_crash_before_audit`].

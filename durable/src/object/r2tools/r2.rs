@@ -14,6 +14,7 @@ use worker::{Bucket, Object, SqlStorage, Storage};
 use super::ToolContext;
 use crate::mcp::jsonrpc::{RpcError, INTERNAL_ERROR};
 use crate::storage::namespace::Namespace;
+use crate::storage::queue::TicketLock;
 use crate::storage::{retry, time};
 
 /// What one tool call works with.
@@ -23,9 +24,11 @@ pub struct Io<'a> {
     pub sql: &'a SqlStorage,
     /// For `sync()`: a write's intent is on disk before R2 is touched.
     pub storage: &'a Storage,
+    /// The user's write queue (`storage::queue`): writes take a turn, one at a time.
+    pub queue: &'a TicketLock,
     /// The etags this object's own writes left (`storage::etags`).
     pub etags: &'a std::cell::RefCell<crate::storage::etags::EtagCache>,
-    /// DEV_MODE fault injection, checked by [`super::audit::record`].
+    /// DEV_MODE fault injection, checked by the journaled write before its audit row.
     pub crash_before_audit: &'a std::cell::Cell<bool>,
     /// True while this object instance knows no write intent is stored: set once a queue turn
     /// found none or a write cleared its own, unset as a write records one (so a write that died

@@ -1,5 +1,6 @@
 //! The read tools: `list_objects`, `get_object`, `head_object`. Reads go straight to R2 (no
-//! queue: R2 reads are strongly consistent and see every write the queue has applied).
+//! queue: R2 reads are strongly consistent and see every write the queue has applied). And
+//! `recent_changes`, a page of the audit trail, which the caller reads after its queue turn.
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -7,10 +8,11 @@ use worker::{Include, Range};
 
 use super::r2::{self, Io};
 use crate::mcp::resources::uri_for_key;
-use crate::mcp::tool_args::{GetObject, HeadObject, ListObjects};
+use crate::mcp::tool_args::{GetObject, HeadObject, ListObjects, RecentChanges};
 use crate::mcp::tools::{error_result, resource_link, structured_result};
 use crate::storage::content::{encoding_for, utf8_cut, Encoding};
 use crate::storage::range::{self, Ask, INLINE_LIMIT};
+use crate::tools::journal::{self, sqlite, Record};
 
 /// Default `list_objects` page size.
 const DEFAULT_LIMIT: u32 = 100;
@@ -196,4 +198,20 @@ pub async fn get_object(io: &Io<'_>, a: GetObject) -> Value {
         }
     }
     result
+}
+
+/// `recent_changes`: newest first, `limit` per page (default 50, at most 200).
+pub fn recent_changes(io: &Io<'_>, a: &RecentChanges) -> Value {
+    let before = match journal::page_start(a.cursor.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return error_result(e),
+    };
+    let page = a.limit.unwrap_or(journal::DEFAULT_PAGE) as usize;
+    let rows = match sqlite::newest_before(io.sql, before, page + 1) {
+        Ok(rows) => rows,
+        Err(e) => return error_result(format!("Reading the audit trail failed: {e}")),
+    };
+    let (rows, next) = journal::page(rows, page);
+    let changes: Vec<Value> = rows.iter().map(Record::to_json).collect();
+    structured_result(json!({ "changes": changes, "next_cursor": next }), io.ctx.version)
 }
