@@ -7,7 +7,7 @@
 //! | [`body`] | request and response bodies read with a bound (chunked or not), for the Worker and the objects |
 //! | [`grants`] | OAuth grants and tokens: token format, hashing, code and refresh-rotation rules |
 //! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
-//! | [`tools`] | the R2 tools' shared parts: the journaled write and the audit trail |
+//! | [`tools`] | the R2 tools, one file each, and their registry; the journaled write and the audit trail |
 //! | [`storage`] | storage rules: namespaces, object keys, content, ranges, preconditions, the write queue |
 //! | [`hub`] | live SSE connections in memory: backlog bound, grant binding, reconnects |
 //! | [`memo`] | a small bounded in-memory memo in front of storage (etags, sessions) |

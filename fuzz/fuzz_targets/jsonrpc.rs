@@ -12,10 +12,9 @@ use r2_mcp_durable::mcp::dispatch::{self, Ctx};
 use r2_mcp_durable::mcp::jsonrpc;
 use r2_mcp_durable::mcp::outcome::Outcome;
 use r2_mcp_durable::mcp::session::{SessionInit, SessionRecord};
-use r2_mcp_durable::mcp::tool_args::ToolRequest;
-use r2_mcp_durable::mcp::tools::Role;
-use r2_mcp_durable::mcp::version::Version;
 use r2_mcp_durable::storage::keys::MAX_R2_KEY_BYTES;
+use r2_mcp_durable::tools::{Request as ToolRequest, Role};
+use r2_mcp_durable::mcp::version::Version;
 use r2_mcp_fuzz::key_violation;
 use serde_json::{json, Value};
 
@@ -109,6 +108,7 @@ fuzz_target!(|data: &[u8]| {
                 request,
                 ToolRequest::PutObject(_) | ToolRequest::DeleteObject(_) | ToolRequest::CopyObject(_) | ToolRequest::MoveObject(_)
             );
+            assert_eq!(writes, request.tool().writes(), "the registry and the request agree on writes");
             assert!(!(writes && ctx.role == Role::ReadOnly), "a reader got a write call");
             assert_eq!(call.version.is_stateless(), stateless);
             check_keys(&request, ctx.key_prefix_len);

@@ -1,5 +1,5 @@
-//! Object keys: `tool_args::parse` for every R2 tool with fuzzed JSON arguments, key and prefix
-//! validation (`storage::keys`) on raw strings, and the `r2://objects/` resource URIs.
+//! Object keys: every R2 tool's argument parsing (`tools::REGISTRY`) with fuzzed JSON arguments,
+//! key and prefix validation (`storage::keys`) on raw strings, and the `r2://objects/` resource URIs.
 //!
 //! Input: byte 0 picks the tool, byte 1 the namespace prefix length; the rest is the arguments
 //! JSON (when it is an object) and, always, a raw key/prefix/URI candidate.
@@ -12,9 +12,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use r2_mcp_durable::mcp::resources;
-use r2_mcp_durable::mcp::tool_args::{self, Body, ToolRequest};
-use r2_mcp_durable::mcp::tools::ToolName;
 use r2_mcp_durable::storage::keys::{self, KeyRules, MAX_R2_KEY_BYTES};
+use r2_mcp_durable::tools::delete_object::MAX_BATCH;
+use r2_mcp_durable::tools::put_object::{Body, MAX_METADATA_BYTES, MAX_PUT_BYTES};
+use r2_mcp_durable::tools::{self, Request as ToolRequest};
 use r2_mcp_fuzz::key_violation;
 use serde_json::{Map, Value};
 
@@ -48,13 +49,13 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
                 Body::Text(t) => t.len(),
                 Body::Bytes(b) => b.len(),
             };
-            assert!(len <= tool_args::MAX_PUT_BYTES);
-            assert!(a.custom_metadata.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() <= tool_args::MAX_METADATA_BYTES);
+            assert!(len <= MAX_PUT_BYTES);
+            assert!(a.custom_metadata.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() <= MAX_METADATA_BYTES);
             assert!(!a.content_type.is_empty() && a.content_type.len() <= 256 && !a.content_type.chars().any(char::is_control));
             assert!(!(a.create_only && a.if_match.is_some()));
         }
         ToolRequest::DeleteObject(a) => {
-            assert!(!a.keys.is_empty() && a.keys.len() <= tool_args::MAX_BATCH);
+            assert!(!a.keys.is_empty() && a.keys.len() <= MAX_BATCH);
             assert!(a.if_match.is_none() || a.keys.len() == 1);
             for k in &a.keys {
                 accepted("key", k, prefix_len);
@@ -75,14 +76,14 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
 fuzz_target!(|data: &[u8]| {
     let (Some(&t), Some(&p)) = (data.first(), data.get(1)) else { return };
     let rest = data.get(2..).unwrap_or_default();
-    let tool = ToolName::ALL[usize::from(t) % ToolName::ALL.len()];
+    let tool = &tools::REGISTRY[usize::from(t) % tools::REGISTRY.len()];
     // 0–255, and now and then close to the limit.
     let prefix_len = if p >= 250 { 1000 + usize::from(p - 250) * 5 } else { usize::from(p) };
 
     let rules = KeyRules { prefix_len, nfc: r2_mcp_fuzz::nfc };
     if let Ok(Value::Object(args)) = serde_json::from_slice::<Value>(rest) {
         for args in [Some(args.clone()), None::<Map<String, Value>>] {
-            match tool_args::parse(tool, args, &rules) {
+            match tool.parse(args, &rules) {
                 Ok(req) => check_request(&req, prefix_len),
                 Err(msg) => assert!(!msg.is_empty()),
             }

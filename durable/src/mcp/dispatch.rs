@@ -19,10 +19,10 @@ use super::outcome::{Call, Outcome};
 use super::pagination::{self, Cursor};
 use super::resources;
 use super::session::{self, LogLevel, SessionInit, SessionRecord};
-use super::tool_args;
-use super::tools::{self, Role, ToolName};
+use super::tool_result;
 use super::version::{self, Version};
 use crate::storage::keys::{KeyRules, Nfc};
+use crate::tools::{self, Role};
 
 /// Most resource subscriptions one session may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 1000;
@@ -355,17 +355,17 @@ fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, mut params: Option<Map<String,
     if params.as_ref().and_then(|p| p.get("arguments")).is_some_and(|a| !a.is_object() && !a.is_null()) {
         return Err(RpcError::invalid_params("Invalid params: arguments must be an object"));
     }
-    if let Some(tool) = ToolName::parse(name) {
+    if let Some(entry) = tools::find(name) {
         let args = match params.as_mut().and_then(|p| p.remove("arguments")) {
             Some(Value::Object(a)) => Some(a),
             _ => None,
         };
-        if !tool.allowed_for(ctx.role) {
-            return ok(call, tools::read_only_refusal(tool));
+        if !entry.tool.allowed_for(ctx.role) {
+            return ok(call, tools::read_only_refusal(entry.tool));
         }
-        return match tool_args::parse(tool, args, &ctx.keys()) {
+        return match entry.parse(args, &ctx.keys()) {
             Ok(request) => Ok(Some(Outcome::CallTool { call: call.clone(), request })),
-            Err(message) => ok(call, tools::error_result(message)),
+            Err(message) => ok(call, tool_result::error_result(message)),
         };
     }
     if ctx.fixtures() && conformance::is_tool(name) {

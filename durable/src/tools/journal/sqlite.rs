@@ -9,8 +9,8 @@ use worker::{SqlStorage, SqlStorageValue};
 
 use super::{clip_client, cutoff, keys_to_check, settle, Intent, Observed, Operation, Record, MAX_AGE_MS, MAX_ROWS, TRIM_BATCH};
 use crate::object::db;
-use crate::object::r2tools::r2::{self, Io};
 use crate::storage::queue::Turn;
+use crate::tools::r2::{self, Io};
 
 /// How a write's R2 step ended, and then how the whole journaled write ended.
 pub enum Attempt<T> {
