@@ -6,6 +6,8 @@
 //! |---|---|
 //! | [`grants`] | OAuth grants and tokens: token format, hashing, code and refresh-rotation rules |
 //! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
+//! | [`tools`] | the R2 tools, one file each, and their registry; the journaled write and the audit trail |
+//! | [`storage`] | storage rules: namespaces, object keys, content, ranges, preconditions, the write queue |
 //! | [`hub`] | live SSE connections in memory: backlog bound, grant binding, reconnects |
 //! | [`memo`] | a small bounded in-memory memo in front of storage (etags, sessions) |
 //! | [`schema`] | the SQLite tables this object keeps, created and migrated in one place |
@@ -21,6 +23,7 @@ pub mod mcp;
 pub mod memo;
 pub mod schema;
 pub mod storage;
+pub mod tools;
 
 #[cfg(target_arch = "wasm32")]
 pub mod object;

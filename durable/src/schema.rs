@@ -41,7 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 3,
         statements: &[
             // The R2 audit trail: one row per applied mutation, in applied order (`seq`); keys
-            // are the user's keys as a JSON array, never the namespace prefix (storage::audit).
+            // are the user's keys as a JSON array, never the namespace prefix (tools::journal).
             "CREATE TABLE r2_audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, \
              session_id TEXT, client_name TEXT, operation TEXT NOT NULL, keys TEXT NOT NULL, \
              etag_before TEXT, etag_after TEXT)",
@@ -66,7 +66,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 5,
         statements: &[
-            // The write-ahead intent (storage::intent): the one write in progress, synced before
+            // The write-ahead intent (tools::journal): the one write in progress, synced before
             // R2 is touched and replaced by its r2_audit row once R2 confirmed it.
             "CREATE TABLE r2_intent (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL, \
              session_id TEXT, client_name TEXT, operation TEXT NOT NULL, keys TEXT NOT NULL, etag_before TEXT)",

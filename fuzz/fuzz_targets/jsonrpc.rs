@@ -12,8 +12,8 @@ use r2_mcp_durable::mcp::dispatch::{self, Ctx};
 use r2_mcp_durable::mcp::jsonrpc;
 use r2_mcp_durable::mcp::outcome::Outcome;
 use r2_mcp_durable::mcp::session::{SessionInit, SessionRecord};
-use r2_mcp_durable::mcp::tool_args::{self, ToolRequest};
-use r2_mcp_durable::mcp::tools::Role;
+use r2_mcp_durable::storage::keys::MAX_R2_KEY_BYTES;
+use r2_mcp_durable::tools::{Request as ToolRequest, Role};
 use r2_mcp_durable::mcp::version::Version;
 use r2_mcp_fuzz::key_violation;
 use serde_json::{json, Value};
@@ -37,7 +37,7 @@ fn check_keys(req: &ToolRequest, prefix_len: usize) {
         ToolRequest::RecentChanges(_) => vec![],
     };
     for k in keys {
-        assert!(k.len() + prefix_len <= tool_args::MAX_R2_KEY_BYTES, "key too long reached R2");
+        assert!(k.len() + prefix_len <= MAX_R2_KEY_BYTES, "key too long reached R2");
         if let Some(v) = key_violation(k) {
             panic!("key {k:?} reached R2 with {v}");
         }
@@ -108,6 +108,7 @@ fuzz_target!(|data: &[u8]| {
                 request,
                 ToolRequest::PutObject(_) | ToolRequest::DeleteObject(_) | ToolRequest::CopyObject(_) | ToolRequest::MoveObject(_)
             );
+            assert_eq!(writes, request.tool().writes(), "the registry and the request agree on writes");
             assert!(!(writes && ctx.role == Role::ReadOnly), "a reader got a write call");
             assert_eq!(call.version.is_stateless(), stateless);
             check_keys(&request, ctx.key_prefix_len);
@@ -120,7 +121,7 @@ fuzz_target!(|data: &[u8]| {
         Outcome::CompleteKeys { prefix, .. } => {
             // The glue lists R2 by this prefix: it must pass the key rules too (empty: everything).
             if !prefix.is_empty() {
-                assert!(prefix.len() + ctx.key_prefix_len <= tool_args::MAX_R2_KEY_BYTES);
+                assert!(prefix.len() + ctx.key_prefix_len <= MAX_R2_KEY_BYTES);
                 if let Some(v) = key_violation(&prefix) {
                     panic!("completion prefix {prefix:?} with {v}");
                 }

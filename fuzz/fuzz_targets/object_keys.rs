@@ -1,5 +1,5 @@
-//! Object keys: `tool_args::parse` for every R2 tool with fuzzed JSON arguments, key and prefix
-//! validation on raw strings, and the `r2://objects/` resource URIs.
+//! Object keys: every R2 tool's argument parsing (`tools::REGISTRY`) with fuzzed JSON arguments,
+//! key and prefix validation (`storage::keys`) on raw strings, and the `r2://objects/` resource URIs.
 //!
 //! Input: byte 0 picks the tool, byte 1 the namespace prefix length; the rest is the arguments
 //! JSON (when it is an object) and, always, a raw key/prefix/URI candidate.
@@ -12,19 +12,22 @@
 
 use libfuzzer_sys::fuzz_target;
 use r2_mcp_durable::mcp::resources;
-use r2_mcp_durable::mcp::tool_args::{self, Body, ToolRequest};
-use r2_mcp_durable::mcp::tools::ToolName;
+use r2_mcp_durable::storage::keys::{self, KeyRules, MAX_R2_KEY_BYTES};
+use r2_mcp_durable::tools::delete_object::MAX_BATCH;
+use r2_mcp_durable::tools::put_object::{Body, MAX_METADATA_BYTES, MAX_PUT_BYTES};
+use r2_mcp_durable::tools::{self, Request as ToolRequest};
 use r2_mcp_fuzz::key_violation;
 use serde_json::{Map, Value};
 
-/// A key from a parsed tool call is in Unicode NFC, the one spelling R2 stores (raw strings
-/// checked below are not normalized: that is the parser's job).
-fn in_nfc(k: &str) {
-    assert_eq!(r2_mcp_fuzz::nfc(k), k, "{k:?} is not in NFC");
+/// What a parsed tool call carries: also in Unicode NFC, the one spelling R2 stores (raw strings
+/// that only the validator checked, below, are not normalized: that is the parser's job).
+fn parsed(what: &str, k: &str, prefix_len: usize) {
+    accepted(what, k, prefix_len);
+    assert_eq!(r2_mcp_fuzz::nfc(k), k, "{what} {k:?} is not in NFC");
 }
 
 fn accepted(what: &str, k: &str, prefix_len: usize) {
-    assert!(k.len() + prefix_len <= tool_args::MAX_R2_KEY_BYTES, "{what} {k:?} too long");
+    assert!(k.len() + prefix_len <= MAX_R2_KEY_BYTES, "{what} {k:?} too long");
     if let Some(v) = key_violation(k) {
         panic!("{what} {k:?} accepted with {v}");
     }
@@ -34,49 +37,41 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
     match req {
         ToolRequest::ListObjects(a) => {
             if let Some(p) = a.prefix.as_deref().filter(|p| !p.is_empty()) {
-                accepted("prefix", p, prefix_len);
+                parsed("prefix", p, prefix_len);
             }
             assert!(a.limit.is_none_or(|l| (1..=1000).contains(&l)));
         }
         ToolRequest::GetObject(a) => {
-            accepted("key", &a.key, prefix_len);
-            in_nfc(&a.key);
+            parsed("key", &a.key, prefix_len);
             if let Some(r) = &a.range {
                 assert!(!(r.suffix.is_some() && (r.offset.is_some() || r.length.is_some())));
                 assert!(r.suffix != Some(0) && r.length != Some(0));
             }
         }
-        ToolRequest::HeadObject(a) => {
-            accepted("key", &a.key, prefix_len);
-            in_nfc(&a.key);
-        }
+        ToolRequest::HeadObject(a) => parsed("key", &a.key, prefix_len),
         ToolRequest::PutObject(a) => {
-            accepted("key", &a.key, prefix_len);
-            in_nfc(&a.key);
+            parsed("key", &a.key, prefix_len);
             let len = match &a.body {
                 Body::Text(t) => t.len(),
                 Body::Bytes(b) => b.len(),
             };
-            assert!(len <= tool_args::MAX_PUT_BYTES);
-            assert!(a.custom_metadata.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() <= tool_args::MAX_METADATA_BYTES);
+            assert!(len <= MAX_PUT_BYTES);
+            assert!(a.custom_metadata.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() <= MAX_METADATA_BYTES);
             assert!(!a.content_type.is_empty() && a.content_type.len() <= 256 && !a.content_type.chars().any(char::is_control));
             assert!(!(a.create_only && a.if_match.is_some()));
         }
         ToolRequest::DeleteObject(a) => {
-            assert!(!a.keys.is_empty() && a.keys.len() <= tool_args::MAX_BATCH);
+            assert!(!a.keys.is_empty() && a.keys.len() <= MAX_BATCH);
             assert!(a.if_match.is_none() || a.keys.len() == 1);
             for k in &a.keys {
-                accepted("key", k, prefix_len);
-                in_nfc(k);
+                parsed("key", k, prefix_len);
             }
             let distinct: std::collections::BTreeSet<&String> = a.keys.iter().collect();
             assert_eq!(distinct.len(), a.keys.len(), "a delete names each object once");
         }
         ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) => {
-            accepted("source_key", &a.source_key, prefix_len);
-            accepted("destination_key", &a.destination_key, prefix_len);
-            in_nfc(&a.source_key);
-            in_nfc(&a.destination_key);
+            parsed("source_key", &a.source_key, prefix_len);
+            parsed("destination_key", &a.destination_key, prefix_len);
             assert_ne!(a.source_key, a.destination_key);
             assert!(!(a.create_only && a.if_match.is_some()));
         }
@@ -87,13 +82,14 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
 fuzz_target!(|data: &[u8]| {
     let (Some(&t), Some(&p)) = (data.first(), data.get(1)) else { return };
     let rest = data.get(2..).unwrap_or_default();
-    let tool = ToolName::ALL[usize::from(t) % ToolName::ALL.len()];
+    let tool = &tools::REGISTRY[usize::from(t) % tools::REGISTRY.len()];
     // 0–255, and now and then close to the limit.
     let prefix_len = if p >= 250 { 1000 + usize::from(p - 250) * 5 } else { usize::from(p) };
 
+    let rules = KeyRules { prefix_len, nfc: r2_mcp_fuzz::nfc };
     if let Ok(Value::Object(args)) = serde_json::from_slice::<Value>(rest) {
-        for (tool, args) in [(tool, Some(args.clone())), (tool, None::<Map<String, Value>>)] {
-            match tool_args::parse(tool, args, prefix_len, r2_mcp_fuzz::nfc) {
+        for args in [Some(args.clone()), None::<Map<String, Value>>] {
+            match tool.parse(args, &rules) {
                 Ok(req) => check_request(&req, prefix_len),
                 Err(msg) => assert!(!msg.is_empty()),
             }
@@ -101,20 +97,20 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let raw = String::from_utf8_lossy(rest);
-    if tool_args::validate_key(&raw, prefix_len).is_ok() {
+    if keys::check_key(&raw, prefix_len).is_ok() {
         accepted("key", &raw, prefix_len);
         assert!(!raw.is_empty() && !raw.trim_end_matches('/').is_empty());
         // The resource URI of a valid key names that key.
         let uri = resources::uri_for_key(&raw);
         assert_eq!(resources::key_from_uri(&uri).as_deref(), Some(raw.as_ref()));
     }
-    if tool_args::validate_prefix(&raw, prefix_len).is_ok() && !raw.is_empty() {
+    if keys::check_prefix(&raw, prefix_len).is_ok() && !raw.is_empty() {
         accepted("prefix", &raw, prefix_len);
     }
     // A URI from a client: what `resources/read` would hand to R2 after the key rules.
     if let Some(k) = resources::key_from_uri(&raw) {
         assert!(!k.is_empty());
-        if tool_args::validate_key(&k, prefix_len).is_ok() {
+        if keys::check_key(&k, prefix_len).is_ok() {
             accepted("resource key", &k, prefix_len);
         }
     }

@@ -68,7 +68,7 @@ pub fn percent_decode_bytes(s: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The safety property of an accepted object key or prefix, checked independently of
-/// `tool_args::validate_prefix`: in its text and in up to three rounds of bytewise
+/// `storage::keys::check_prefix`: in its text and in up to three rounds of bytewise
 /// percent-decoding there is no control character, no leading `/` or `\`, and no `.` or `..`
 /// segment. Returns the first violation.
 pub fn key_violation(key: &str) -> Option<String> {
@@ -143,7 +143,7 @@ pub const ISSUER: &str = "https://mcp.example";
 pub const SCOPES: &[&str] = &["mcp"];
 
 /// Unicode NFC, as the runtime's `String.prototype.normalize("NFC")` that the Worker hands the
-/// engine (`mcp::tool_args::Nfc`).
+/// engine (`storage::keys::Nfc`).
 pub fn nfc(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     s.nfc().collect()

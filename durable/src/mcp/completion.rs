@@ -8,7 +8,6 @@ use super::dispatch::{ok, Ctx};
 use super::jsonrpc::{self, RpcError};
 use super::outcome::{Call, Outcome};
 use super::resources;
-use super::tool_args;
 
 /// `completion/complete` (server/utilities/completion): object keys for our template, static
 /// values for fixture prompts.
@@ -23,11 +22,10 @@ pub(super) fn complete(ctx: &Ctx, call: &Call, p: Option<&Map<String, Value>>) -
         Some("ref/resource")
             if r.get("uri").and_then(Value::as_str) == Some(resources::URI_TEMPLATE) && arg_name == "key" =>
         {
-            let prefix = tool_args::canonical(value.to_owned(), ctx.nfc);
-            if !prefix.is_empty() && tool_args::validate_prefix(&prefix, ctx.key_prefix_len).is_err() {
-                return ok(call, resources::completion_result(Vec::new(), false));
+            match ctx.keys().prefix(value.to_owned()) {
+                Ok(prefix) => Ok(Some(Outcome::CompleteKeys { call: call.clone(), prefix })),
+                Err(_) => ok(call, resources::completion_result(Vec::new(), false)),
             }
-            Ok(Some(Outcome::CompleteKeys { call: call.clone(), prefix }))
         }
         Some("ref/resource") => ok(call, resources::completion_result(Vec::new(), false)),
         Some("ref/prompt") if ctx.fixtures() => {

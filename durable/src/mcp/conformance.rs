@@ -206,7 +206,7 @@ pub fn call_tool(name: &str, c: &CallCtx) -> Result<FixtureCall, RpcError> {
 }
 
 fn done_error(msg: &str) -> Result<FixtureCall, RpcError> {
-    Ok(FixtureCall::Result(super::tools::error_result(msg)))
+    Ok(FixtureCall::Result(super::tool_result::error_result(msg)))
 }
 
 /// A server→client request: a streamed `Ask` in the session era, MRTR on 2026-07-28.
@@ -249,7 +249,7 @@ pub fn finish(fixture: &str, answer: Result<&Value, &RpcError>) -> Value {
     let a = match answer {
         Ok(a) => a,
         Err(e) => {
-            return super::tools::error_result(format!("The client refused the request: {} ({})", e.message, e.code))
+            return super::tool_result::error_result(format!("The client refused the request: {} ({})", e.message, e.code))
         }
     };
     let line = match fixture {

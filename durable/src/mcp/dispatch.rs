@@ -19,9 +19,10 @@ use super::outcome::{Call, Outcome};
 use super::pagination::{self, Cursor};
 use super::resources;
 use super::session::{self, LogLevel, SessionInit, SessionRecord};
-use super::tool_args;
-use super::tools::{self, Role, ToolName};
+use super::tool_result;
 use super::version::{self, Version};
+use crate::storage::keys::{KeyRules, Nfc};
+use crate::tools::{self, Role};
 
 /// Most resource subscriptions one session may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 1000;
@@ -42,11 +43,16 @@ pub struct Ctx<'a> {
     /// Byte length of the user's namespace prefix (counted against R2's key limit).
     pub key_prefix_len: usize,
     /// The Unicode NFC normalizer every key, prefix and object URI goes through (see
-    /// [`tool_args::canonical`]).
-    pub nfc: tool_args::Nfc,
+    /// [`crate::storage::keys::canonical`]).
+    pub nfc: Nfc,
 }
 
 impl Ctx<'_> {
+    /// The rules every key, prefix and object URI of this caller goes through.
+    pub fn keys(&self) -> KeyRules {
+        KeyRules { prefix_len: self.key_prefix_len, nfc: self.nfc }
+    }
+
     /// Whether the conformance fixtures are served: the setting, in a build that has them (the
     /// `conformance` feature; without it the compiler drops the fixtures from the wasm).
     pub fn fixtures(&self) -> bool {
@@ -329,9 +335,7 @@ fn with_cursor(mut result: Value, next: Option<String>) -> Value {
 
 /// The key (in NFC) of one of our object URIs, if it names a valid key.
 pub(super) fn object_key(ctx: &Ctx, uri: &str) -> Option<String> {
-    resources::key_from_uri(uri)
-        .map(|k| tool_args::canonical(k, ctx.nfc))
-        .filter(|k| tool_args::validate_key(k, ctx.key_prefix_len).is_ok())
+    resources::key_from_uri(uri).and_then(|k| ctx.keys().key(k).ok())
 }
 
 /// The one spelling of a resource URI the server keeps: our object URIs in NFC and encoded the way
@@ -351,17 +355,17 @@ fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, mut params: Option<Map<String,
     if params.as_ref().and_then(|p| p.get("arguments")).is_some_and(|a| !a.is_object() && !a.is_null()) {
         return Err(RpcError::invalid_params("Invalid params: arguments must be an object"));
     }
-    if let Some(tool) = ToolName::parse(name) {
+    if let Some(entry) = tools::find(name) {
         let args = match params.as_mut().and_then(|p| p.remove("arguments")) {
             Some(Value::Object(a)) => Some(a),
             _ => None,
         };
-        if !tool.allowed_for(ctx.role) {
-            return ok(call, tools::read_only_refusal(tool));
+        if !entry.tool.allowed_for(ctx.role) {
+            return ok(call, tools::read_only_refusal(entry.tool));
         }
-        return match tool_args::parse(tool, args, ctx.key_prefix_len, ctx.nfc) {
+        return match entry.parse(args, &ctx.keys()) {
             Ok(request) => Ok(Some(Outcome::CallTool { call: call.clone(), request })),
-            Err(message) => ok(call, tools::error_result(message)),
+            Err(message) => ok(call, tool_result::error_result(message)),
         };
     }
     if ctx.fixtures() && conformance::is_tool(name) {

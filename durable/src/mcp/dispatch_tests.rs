@@ -4,7 +4,6 @@
 use super::*;
 use crate::mcp::jsonrpc::{parse, INVALID_PARAMS, RESOURCE_NOT_FOUND};
 use crate::mcp::outcome::{Finish, Step};
-use crate::mcp::tool_args::ToolRequest;
 
 fn session(version: Version) -> SessionRecord {
     let init = SessionInit {
@@ -140,7 +139,7 @@ fn tools_call_routes_valid_arguments_to_the_glue_with_progress_token() {
     );
     let Outcome::CallTool { call, request } = o else { panic!("{o:?}") };
     assert_eq!(call.progress_token, Some(json!("p1")));
-    assert!(matches!(request, ToolRequest::HeadObject(h) if h.key == "a.txt"));
+    assert!(matches!(request, tools::Request::HeadObject(h) if h.key == "a.txt"));
 }
 
 #[test]
@@ -338,7 +337,7 @@ fn unicode_equivalent_spellings_of_a_key_are_one_object() {
     // café with U+00E9, and with e + U+0301: R2 stores both as the first.
     let (nfc_key, nfd_key) = ("caf\u{e9}", "cafe\u{301}");
     match run(&c, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_object","arguments":{"key": nfd_key}}})) {
-        Outcome::CallTool { request: ToolRequest::GetObject(g), .. } => assert_eq!(g.key, nfc_key),
+        Outcome::CallTool { request: tools::Request::GetObject(g), .. } => assert_eq!(g.key, nfc_key),
         other => panic!("{other:?}"),
     }
     for tool in ["move_object", "copy_object"] {

@@ -14,7 +14,7 @@ use super::session;
 use super::version::Version;
 
 /// Largest POST body accepted: 16 MiB. It fits `put_object` with base64 content up to
-/// [`super::tool_args::MAX_PUT_BYTES`] (10 MiB decoded ≈ 13.4 MiB encoded, plus JSON framing),
+/// [`crate::tools::put_object::MAX_PUT_BYTES`] (10 MiB decoded ≈ 13.4 MiB encoded, plus JSON framing),
 /// while the body, its parsed form, the decoded bytes and the R2 upload stay well inside the
 /// isolate's 128 MB. Larger objects need a multipart path outside MCP.
 pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;

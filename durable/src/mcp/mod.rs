@@ -21,8 +21,7 @@
 //! | [`meta`] | 2026-07-28 per-request `_meta` (version, client capabilities, log level) |
 //! | [`capabilities`] | server identity, instructions, capabilities, `initialize`/`server/discover` results |
 //! | [`pagination`] | opaque cursors |
-//! | [`tools`] | the R2 tool definitions and tool-result builders |
-//! | [`tool_args`] | tool arguments → typed, validated requests |
+//! | [`tool_result`] | `CallToolResult` builders: structured content, tool errors, resource links |
 //! | [`resources`] | objects as resources: URI scheme, template, list/read result builders |
 //! | [`conformance`] | fixtures for `@modelcontextprotocol/conformance`, served only when enabled |
 //!
@@ -45,6 +44,5 @@ pub mod resources;
 pub mod session;
 pub mod settings;
 pub mod sse;
-pub mod tool_args;
-pub mod tools;
+pub mod tool_result;
 pub mod version;

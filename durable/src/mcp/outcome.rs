@@ -3,15 +3,15 @@
 //! The engine does no I/O. Anything needing R2, SQLite, a clock-driven wait or an open stream
 //! comes back as an [`Outcome`] variant carrying everything the glue needs, and the glue turns
 //! the work's result into JSON-RPC with [`super::dispatch::reply`] and the builders in
-//! [`super::tools`] / [`super::resources`].
+//! [`super::tool_result`] / [`super::resources`].
 
 use serde_json::Value;
 
 use super::jsonrpc::{Id, RpcError};
 use super::pagination::Cursor;
 use super::session::{LogLevel, SessionInit, SessionRecord};
-use super::tool_args::ToolRequest;
 use super::version::Version;
+use crate::tools::Request;
 
 /// Per-request facts the glue needs to run an effect and shape its answer.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,8 +41,8 @@ pub enum Outcome {
     StartSession { init: SessionInit, body: Value },
     /// Persist this updated record, then send `body` if any (else 202).
     UpdateSession { record: SessionRecord, body: Option<Value> },
-    /// Run an R2 tool; answer with [`super::dispatch::reply`] + [`super::tools`] builders.
-    CallTool { call: Call, request: ToolRequest },
+    /// Run an R2 tool; answer with [`super::dispatch::reply`] + [`super::tool_result`] builders.
+    CallTool { call: Call, request: Request },
     /// List objects for `resources/list` (R2 cursor from `cursor`), then
     /// [`super::resources::list_result`] with `extra` first.
     ListResources { call: Call, cursor: Option<Cursor>, extra: Vec<Value> },

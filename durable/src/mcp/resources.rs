@@ -13,8 +13,6 @@ use super::version::Version;
 
 pub const URI_PREFIX: &str = "r2://objects/";
 pub const URI_TEMPLATE: &str = "r2://objects/{+key}";
-/// Objects at most this large are read inline by `resources/read` (larger: first part + note).
-pub const MAX_INLINE_READ_BYTES: u64 = 1024 * 1024;
 
 /// The resource URI of a key.
 pub fn uri_for_key(key: &str) -> String {

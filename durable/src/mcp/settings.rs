@@ -14,7 +14,7 @@
 
 use super::http_rules::{normalize_origin, AllowedOrigins, OriginPolicy, ALLOWED_ORIGINS_SETTING, DEFAULT_ALLOWED_ORIGINS};
 use super::session::SessionPolicy;
-use super::tools::Role;
+use crate::tools::Role;
 
 /// Shortest and longest idle session lifetime accepted.
 pub const MIN_SESSION_TTL_SECS: u64 = 60;

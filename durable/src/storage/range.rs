@@ -5,7 +5,7 @@
 //! pulled in full just to show its head. These functions say what R2 is asked for, which bytes
 //! of the object the answer covers, and whether what is shown is truncated.
 
-use crate::mcp::tool_args::ByteRange;
+use serde::Deserialize;
 
 /// Most content bytes returned inline by `get_object` (1 MiB); larger reads return the first
 /// 1 MiB with `truncated: true` and a `resource_link` to the whole object.
@@ -13,7 +13,16 @@ pub const INLINE_LIMIT: u64 = 1024 * 1024;
 
 /// Largest object `resources/read` returns whole (the `resource_link` target): the `put_object`
 /// body limit, so every object written through these tools can be read back in one piece.
-pub const RESOURCE_READ_LIMIT: u64 = crate::mcp::tool_args::MAX_PUT_BYTES as u64;
+pub const RESOURCE_READ_LIMIT: u64 = crate::tools::put_object::MAX_PUT_BYTES as u64;
+
+/// A client's byte range (`get_object`'s `range`): `offset`/`length`, or `suffix` alone.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByteRange {
+    pub offset: Option<u64>,
+    pub length: Option<u64>,
+    pub suffix: Option<u64>,
+}
 
 /// What to ask R2 for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

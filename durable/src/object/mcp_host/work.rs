@@ -21,11 +21,11 @@ use crate::mcp::jsonrpc::{self, RpcError};
 use crate::mcp::outcome::{Call, ListenFilter, Script};
 use crate::mcp::pagination::Cursor;
 use crate::mcp::sse::{self, EventId};
-use crate::mcp::tool_args::ToolRequest;
 use crate::mcp::version::Version;
 use crate::object::r2tools::ToolContext;
 use super::sockets::Listening;
 use crate::object::McpCaller;
+use crate::tools::Request;
 use r2_mcp_wire::mcp_call::McpReply;
 
 /// Who is asking and in which session: what every effect needs besides its own inputs.
@@ -106,7 +106,7 @@ where
 }
 
 /// `tools/call` of an R2 tool.
-pub async fn tool(host: &Rc<Host>, asker: Asker, call: Call, request: ToolRequest) -> Result<Response> {
+pub async fn tool(host: &Rc<Host>, asker: Asker, call: Call, request: Request) -> Result<Response> {
     let stream = asker.accepts.use_sse(call.progress_token.is_some());
     let a = asker.clone();
     answer(host, &asker, stream, move |host, out| async move {

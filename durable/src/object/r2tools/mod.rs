@@ -1,107 +1,36 @@
-//! The R2 object tools and objects-as-resources, run inside the user's object (wasm32 only).
+//! The user's R2 side of the object (wasm32 only): the state every call of the user shares, and
+//! the entry points the MCP host calls — tool calls, objects as resources, the audit trail's upkeep.
 //!
 //! This is the contract between the MCP host (`super::mcp_host`, which owns sessions, streams and
-//! dispatch) and the storage side (this module: R2 calls, the ordered write queue, the audit trail).
-//! The host calls these methods; the storage side never touches HTTP or SSE.
+//! dispatch) and the storage side. The host calls these methods; the storage side never touches
+//! HTTP or SSE. The tools themselves — one file each, their registry, the journaled write — are in
+//! [`crate::tools`].
 //!
 //! | file | owns |
 //! |---|---|
-//! | `mod.rs` | the contract types and [`R2Tools`], which routes each request and re-checks keys |
-//! | [`reads`] | `list_objects`, `get_object`, `head_object`: R2 reads, no queue |
-//! | [`writes`] | `put_object`, `delete_object`, `copy_object`, `move_object` inside a queue turn |
-//! | [`r2`] | R2 helpers: object metadata JSON, bounded body reads, rate-limit retries |
-//! | [`audit`] | the `r2_audit` table: record, `recent_changes`, trim |
-//! | [`intent`] | the `r2_intent` row: synced before R2 is touched, settled after a crash |
+//! | `mod.rs` | [`R2Tools`]: the bucket, the write queue, the etag memo, the journal's flags; tool calls |
 //! | [`resources`] | `resources/list`, `resources/read`, key completion |
 //!
-//! Rules (namespaces, key checks, ranges, retry schedule, audit bounds) are plain Rust in
-//! `crate::storage`. Every R2 key is `namespace.to_r2(key)`, with the namespace derived only from
-//! the caller's `user_key`; nothing the client sends can change it.
+//! Every R2 key is `namespace.to_r2(key)`, with the namespace derived only from the caller's
+//! `user_key`; nothing the client sends can change it. Keys were checked once, when the engine
+//! parsed the request (`storage::keys`).
 
-mod audit;
-mod intent;
-mod r2;
-mod reads;
 mod resources;
-mod writes;
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 use serde_json::Value;
 use worker::{Bucket, Env, SqlStorage, State, Storage};
 
-use super::McpCaller;
-use crate::mcp::jsonrpc::RpcError;
-use crate::mcp::tool_args::ToolRequest;
-use crate::mcp::tools::error_result;
-use crate::mcp::version::Version;
+pub use crate::tools::r2::ToolContext;
+pub use crate::tools::{Change, ChangeKind};
+use crate::mcp::jsonrpc::{RpcError, INTERNAL_ERROR};
 use crate::storage::etags::EtagCache;
-use crate::storage::keys;
 use crate::storage::namespace::Namespace;
 use crate::storage::queue::TicketLock;
-
-/// What a change did to an object (the host turns these into resource notifications).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    Created,
-    Updated,
-    Deleted,
-}
-
-/// One applied change to one key (the user-visible key, without the namespace prefix).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    pub key: String,
-    pub kind: ChangeKind,
-}
-
-/// Reports progress: `(progress, total, message)`. The host sends it as
-/// `notifications/progress` when the request carried a progress token, and ignores it otherwise.
-pub type Progress<'a> = &'a dyn Fn(f64, Option<f64>, Option<String>);
-
-/// Everything a tool call may need to know about its caller and request.
-pub struct ToolContext<'a> {
-    pub caller: &'a McpCaller,
-    /// The MCP session (session-era revisions), recorded in the audit trail.
-    pub session_id: Option<&'a str>,
-    /// The client's name from `initialize` (or 2026 `_meta`), for the audit trail.
-    pub client_name: Option<&'a str>,
-    pub version: Version,
-    pub progress: Progress<'a>,
-    /// Set by the host when `notifications/cancelled` names this request: stop soon, apply nothing
-    /// more, and answer as the host will drop the answer anyway.
-    pub cancelled: Rc<Cell<bool>>,
-}
-
-impl ToolContext<'_> {
-    fn is_cancelled(&self) -> bool {
-        self.cancelled.get()
-    }
-}
-
-/// A tool's answer: the full `CallToolResult` JSON (content + structuredContent, or isError) and
-/// the changes it applied (empty for reads and for refused or failed writes).
-pub struct ToolOutcome {
-    pub result: Value,
-    pub changes: Vec<Change>,
-}
-
-impl ToolOutcome {
-    fn error(message: impl Into<String>) -> Self {
-        ToolOutcome {
-            result: error_result(message),
-            changes: Vec::new(),
-        }
-    }
-
-    fn read(result: Value) -> Self {
-        ToolOutcome {
-            result,
-            changes: Vec::new(),
-        }
-    }
-}
+use crate::tools::journal::sqlite as journal;
+use crate::tools::r2::Io;
+use crate::tools::{Request, ToolOutcome};
 
 /// The user's R2 tools. One per object instance; the write queue lives here, so every session
 /// of the user shares it.
@@ -113,7 +42,7 @@ pub struct R2Tools {
     etags: RefCell<EtagCache>,
     /// DEV_MODE fault: the next write panics after R2 applied it, before its audit row.
     crash_before_audit: Cell<bool>,
-    /// True while this instance knows `r2_intent` is empty (see `intent::settle_leftover`).
+    /// True while this instance knows `r2_intent` is empty (see [`Io::intent_clean`]).
     intent_clean: Cell<bool>,
 }
 
@@ -140,109 +69,56 @@ impl R2Tools {
         }
     }
 
-    /// Runs one validated tool request.
-    pub async fn call(&self, ctx: &ToolContext<'_>, request: ToolRequest) -> ToolOutcome {
+    /// Runs one validated tool request (see [`Request::run`]).
+    pub async fn call(&self, ctx: &ToolContext<'_>, request: Request) -> ToolOutcome {
         let Some(ns) = Namespace::for_user(&ctx.caller.user_key) else {
             return ToolOutcome::error("Your account has no storage namespace; sign in again.");
         };
-        if let Err(e) = recheck_keys(&request, ns.prefix_len()) {
-            return ToolOutcome::error(e);
-        }
         let Some(bucket) = &self.bucket else {
-            return ToolOutcome::error(
-                "Object storage is not configured on this server (R2 binding BUCKET).",
-            );
+            return ToolOutcome::error("Object storage is not configured on this server (R2 binding BUCKET).");
         };
-        let io = r2::Io {
+        let io = Io {
             bucket,
             ns: &ns,
             sql: &self.sql,
             storage: &self.storage,
+            queue: &self.queue,
             etags: &self.etags,
             crash_before_audit: &self.crash_before_audit,
             intent_clean: &self.intent_clean,
             ctx,
         };
-        if let ToolRequest::RecentChanges(a) = &request {
-            // After the writes queued before it, and after settling an interrupted one.
-            let turn = self.queue.acquire().await;
-            let settled = intent::settle_leftover(&io).await;
-            drop(turn);
-            if let Err(e) = settled {
-                return ToolOutcome::error(e);
-            }
-            return ToolOutcome::read(audit::recent_changes(&self.sql, a, ctx.version));
-        }
-        match request {
-            ToolRequest::ListObjects(a) => ToolOutcome::read(reads::list_objects(&io, a).await),
-            ToolRequest::GetObject(a) => ToolOutcome::read(reads::get_object(&io, a).await),
-            ToolRequest::HeadObject(a) => ToolOutcome::read(reads::head_object(&io, a).await),
-            ToolRequest::RecentChanges(_) => ToolOutcome::error("unreachable"),
-            write => {
-                // Wait for this request's turn; nothing else of this user's is written meanwhile.
-                let turn = self.queue.acquire().await;
-                if ctx.is_cancelled() {
-                    return ToolOutcome::error(
-                        "Cancelled before it was applied; nothing was changed.",
-                    );
-                }
-                if let Err(e) = intent::settle_leftover(&io).await {
-                    return ToolOutcome::error(format!("{e}; nothing was changed."));
-                }
-                let out = writes::apply(&io, write).await;
-                drop(turn);
-                out
-            }
-        }
+        request.run(&io).await
     }
 
     /// `resources/list` over the user's objects: the `result` JSON (with `nextCursor`). `cursor`
     /// is R2's cursor as carried by `Cursor::Upstream` (an encoded cursor is also accepted).
-    pub async fn list_resources(
-        &self,
-        ctx: &ToolContext<'_>,
-        cursor: Option<String>,
-    ) -> Result<Value, RpcError> {
+    pub async fn list_resources(&self, ctx: &ToolContext<'_>, cursor: Option<String>) -> Result<Value, RpcError> {
         let (ns, bucket) = self.io_parts(ctx)?;
         resources::list(bucket, &ns, ctx, cursor).await
     }
 
-    /// `resources/read` of one object by key: the `result` JSON.
-    pub async fn read_resource(
-        &self,
-        ctx: &ToolContext<'_>,
-        uri: &str,
-        key: &str,
-    ) -> Result<Value, RpcError> {
+    /// `resources/read` of one object by key (checked by the engine): the `result` JSON.
+    pub async fn read_resource(&self, ctx: &ToolContext<'_>, uri: &str, key: &str) -> Result<Value, RpcError> {
         let (ns, bucket) = self.io_parts(ctx)?;
-        if keys::check_key(key, ns.prefix_len()).is_err() {
-            return Err(crate::mcp::resources::not_found(ctx.version, uri));
-        }
         resources::read(bucket, &ns, ctx, uri, key).await
     }
 
-    /// `completion/complete` for key prefixes: the `result` JSON.
-    pub async fn complete_keys(
-        &self,
-        ctx: &ToolContext<'_>,
-        prefix: &str,
-    ) -> Result<Value, RpcError> {
+    /// `completion/complete` for a key prefix (checked by the engine): the `result` JSON.
+    pub async fn complete_keys(&self, ctx: &ToolContext<'_>, prefix: &str) -> Result<Value, RpcError> {
         let (ns, bucket) = self.io_parts(ctx)?;
-        if keys::check_prefix(prefix, ns.prefix_len()).is_err() {
-            return Ok(crate::mcp::resources::completion_result(Vec::new(), false));
-        }
         resources::complete(bucket, &ns, prefix).await
     }
 
     /// Periodic cleanup of the audit trail; `true` while there is more to do later.
     pub async fn alarm(&self) -> worker::Result<bool> {
-        audit::trim(&self.sql)
+        journal::trim(&self.sql)
     }
 
     /// When the audit trail next needs trimming (Unix ms): at once when it holds more rows than
     /// it keeps, else when its oldest row ages out; `None` when it is empty.
     pub fn next_due(&self) -> worker::Result<Option<i64>> {
-        audit::next_due(&self.sql)
+        journal::next_due(&self.sql)
     }
 
     /// See [`super::mcp_host::McpHost::arm_crash_before_audit`].
@@ -250,45 +126,14 @@ impl R2Tools {
         self.crash_before_audit.set(true);
     }
 
-    /// Writes applied since this object instance started (diagnostics).
-    pub fn writes_applied(&self) -> u64 {
-        self.queue.served()
-    }
-
     fn io_parts(&self, ctx: &ToolContext<'_>) -> Result<(Namespace, &Bucket), RpcError> {
-        let ns = Namespace::for_user(&ctx.caller.user_key)
-            .ok_or_else(|| r2::internal("this account has no storage namespace"))?;
-        let bucket = self
-            .bucket
-            .as_ref()
-            .ok_or_else(|| r2::internal("object storage is not configured"))?;
+        let ns = Namespace::for_user(&ctx.caller.user_key).ok_or_else(|| internal("this account has no storage namespace"))?;
+        let bucket = self.bucket.as_ref().ok_or_else(|| internal("object storage is not configured"))?;
         Ok((ns, bucket))
     }
 }
 
-/// Defence in depth: the engine validated keys with the prefix length the host gave it; check
-/// them again with ours, plus the look-alike and overlong-encoding rules.
-fn recheck_keys(request: &ToolRequest, prefix_len: usize) -> Result<(), String> {
-    let key =
-        |k: &str| keys::check_key(k, prefix_len).map_err(|e| format!("Invalid key {k:?}: {e}"));
-    match request {
-        ToolRequest::ListObjects(a) => {
-            keys::check_prefix(a.prefix.as_deref().unwrap_or(""), prefix_len)
-                .map_err(|e| format!("Invalid prefix for list_objects: {e}"))?;
-            if let Some(d) = &a.delimiter {
-                keys::check_delimiter(d)
-                    .map_err(|e| format!("Invalid delimiter for list_objects: {e}"))?;
-            }
-            Ok(())
-        }
-        ToolRequest::GetObject(a) => key(&a.key),
-        ToolRequest::HeadObject(a) => key(&a.key),
-        ToolRequest::PutObject(a) => key(&a.key),
-        ToolRequest::DeleteObject(a) => a.keys.iter().try_for_each(|k| key(k)),
-        ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) => {
-            key(&a.source_key)?;
-            key(&a.destination_key)
-        }
-        ToolRequest::RecentChanges(_) => Ok(()),
-    }
+/// A JSON-RPC internal error (resources and completion answer failures this way).
+fn internal(message: impl Into<String>) -> RpcError {
+    RpcError::new(INTERNAL_ERROR, message)
 }

@@ -6,14 +6,14 @@ use base64::Engine;
 use serde_json::Value;
 use worker::{Bucket, Include};
 
-use super::r2;
-use super::ToolContext;
+use super::{internal, ToolContext};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::pagination::Cursor;
 use crate::mcp::resources::{self as res, ObjectEntry};
 use crate::storage::content::{encoding_for, Encoding};
 use crate::storage::namespace::Namespace;
 use crate::storage::range::RESOURCE_READ_LIMIT;
+use crate::tools::r2;
 
 /// Resources per `resources/list` page.
 const PAGE: u32 = 200;
@@ -79,7 +79,7 @@ pub async fn read(
     let head = bucket
         .head(r2_key.as_str())
         .await
-        .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?;
+        .map_err(|e| internal(format!("R2: {}", r2::message(&e))))?;
     let Some(head) = head else {
         return Err(res::not_found(ctx.version, uri));
     };
@@ -99,12 +99,12 @@ pub async fn read(
         .only_if(worker::Conditional { etag_matches: Some(head.etag()), ..Default::default() })
         .execute()
         .await
-        .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?
+        .map_err(|e| internal(format!("R2: {}", r2::message(&e))))?
         .filter(|o| o.body().is_some())
-        .ok_or_else(|| r2::internal("the object changed while it was being read; read it again"))?;
+        .ok_or_else(|| internal("the object changed while it was being read; read it again"))?;
     let bytes = r2::read_body(&object, object.size(), RESOURCE_READ_LIMIT)
         .await
-        .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?;
+        .map_err(|e| internal(format!("R2: {}", r2::message(&e))))?;
     let ct = r2::content_type(&object);
     Ok(match encoding_for(ct.as_deref(), &bytes) {
         Encoding::Text => res::read_result(
@@ -128,7 +128,7 @@ pub async fn complete(bucket: &Bucket, ns: &Namespace, prefix: &str) -> Result<V
         .limit(COMPLETE_LIMIT)
         .execute()
         .await
-        .map_err(|e| r2::internal(format!("R2: {}", r2::message(&e))))?;
+        .map_err(|e| internal(format!("R2: {}", r2::message(&e))))?;
     let mut values: Vec<String> = listed
         .delimited_prefixes()
         .iter()

@@ -1,8 +1,11 @@
-//! R2 helpers for the tools: the per-call I/O bundle, object metadata as JSON, body reads that
-//! stop at the inline limit, raw `put` (so one JS copy of a body serves every retry), and the
+//! What the tools' `apply` works with (wasm32 only): the caller's context, the per-call I/O bundle,
+//! and the R2 calls the tools share — object metadata as JSON, body reads that stop at a limit,
+//! raw `put` (so one JS copy of a body serves every retry), a streamed R2-to-R2 copy, and the
 //! rate-limit retry loop that runs inside a write-queue turn.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use futures::StreamExt;
 use serde_json::{json, Map, Value};
@@ -11,31 +14,56 @@ use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Bucket, Object, SqlStorage, Storage};
 
-use super::ToolContext;
-use crate::mcp::jsonrpc::{RpcError, INTERNAL_ERROR};
+use crate::mcp::version::Version;
+use crate::object::McpCaller;
+use crate::storage::etags::EtagCache;
 use crate::storage::namespace::Namespace;
+use crate::storage::queue::TicketLock;
 use crate::storage::{retry, time};
 
-/// What one tool call works with.
+/// Reports progress: `(progress, total, message)`. The host sends it as
+/// `notifications/progress` when the request carried a progress token, and ignores it otherwise.
+pub type Progress<'a> = &'a dyn Fn(f64, Option<f64>, Option<String>);
+
+/// Everything a tool call may need to know about its caller and request.
+pub struct ToolContext<'a> {
+    pub caller: &'a McpCaller,
+    /// The MCP session (session-era revisions), recorded in the audit trail.
+    pub session_id: Option<&'a str>,
+    /// The client's name from `initialize` (or 2026 `_meta`), for the audit trail.
+    pub client_name: Option<&'a str>,
+    pub version: Version,
+    pub progress: Progress<'a>,
+    /// Set by the host when `notifications/cancelled` names this request: stop soon, apply nothing
+    /// more, and answer as the host will drop the answer anyway.
+    pub cancelled: Rc<Cell<bool>>,
+}
+
+impl ToolContext<'_> {
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+}
+
+/// What one tool call works with: the caller's bucket and namespace, and the object's state that
+/// every call of this user shares.
 pub struct Io<'a> {
     pub bucket: &'a Bucket,
     pub ns: &'a Namespace,
     pub sql: &'a SqlStorage,
     /// For `sync()`: a write's intent is on disk before R2 is touched.
     pub storage: &'a Storage,
+    /// The user's write queue (`storage::queue`): writes take a turn, one at a time.
+    pub queue: &'a TicketLock,
     /// The etags this object's own writes left (`storage::etags`).
-    pub etags: &'a std::cell::RefCell<crate::storage::etags::EtagCache>,
-    /// DEV_MODE fault injection, checked by [`super::audit::record`].
-    pub crash_before_audit: &'a std::cell::Cell<bool>,
+    pub etags: &'a RefCell<EtagCache>,
+    /// DEV_MODE fault injection, checked by the journaled write before its audit row.
+    pub crash_before_audit: &'a Cell<bool>,
     /// True while this object instance knows no write intent is stored: set once a queue turn
     /// found none or a write cleared its own, unset as a write records one (so a write that died
     /// midway, even by a caught panic, leaves it unset and the next turn reads the table).
-    pub intent_clean: &'a std::cell::Cell<bool>,
+    pub intent_clean: &'a Cell<bool>,
     pub ctx: &'a ToolContext<'a>,
-}
-
-pub fn internal(message: impl Into<String>) -> RpcError {
-    RpcError::new(INTERNAL_ERROR, message)
 }
 
 /// A binding error's text.

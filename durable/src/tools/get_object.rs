@@ -1,0 +1,201 @@
+//! `get_object`: an object's content — text for text-like content types, base64 otherwise — or a
+//! byte range of it. Above the inline limit (1 MiB) the first part comes back with
+//! `truncated: true` and a `resource_link` to the whole object. A read: straight to R2.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{args, Annotations, Tool};
+use crate::storage::keys::KeyRules;
+use crate::storage::range::ByteRange;
+
+pub const TOOL: Tool = Tool {
+    name: "get_object",
+    title: "Read an object",
+    description: "Read an object's content: text for text-like content types, base64 otherwise. Objects larger than the inline limit (1 MiB) return their first part with `truncated: true` and a resource link to the whole object. `range` reads a byte range.",
+    input_schema: r##"{
+  "type": "object",
+  "properties": {
+    "key": { "type": "string", "description": "Object key." },
+    "range": {
+      "type": "object",
+      "description": "Byte range: `offset` and/or `length`, or `suffix` (the last N bytes).",
+      "properties": {
+        "offset": { "type": "integer", "minimum": 0 },
+        "length": { "type": "integer", "minimum": 1 },
+        "suffix": { "type": "integer", "minimum": 1 }
+      },
+      "additionalProperties": false
+    }
+  },
+  "required": ["key"],
+  "additionalProperties": false
+}"##,
+    output_schema: r##"{
+  "type": "object",
+  "properties": {
+    "key": { "type": "string" },
+    "size": { "type": "integer", "description": "Size of the whole object." },
+    "etag": { "type": "string" },
+    "content_type": { "type": ["string", "null"] },
+    "uploaded": { "type": "string" },
+    "encoding": { "enum": ["text", "base64"] },
+    "content": { "type": "string" },
+    "offset": { "type": "integer", "description": "First byte returned." },
+    "truncated": { "type": "boolean", "description": "True when only part of the requested bytes is returned." }
+  },
+  "required": ["key", "size", "etag", "encoding", "content", "offset", "truncated"]
+}"##,
+    annotations: Annotations::READ,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Args {
+    /// In NFC, checked.
+    pub key: String,
+    /// `offset`/`length` (length at least 1), or `suffix` (at least 1) alone.
+    pub range: Option<ByteRange>,
+}
+
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+    let mut a: Args = args::typed(TOOL.name, args)?;
+    a.key = args::key(keys, TOOL.name, "key", a.key)?;
+    if let Some(r) = &a.range {
+        if r.suffix.is_some() && (r.offset.is_some() || r.length.is_some()) {
+            return Err("Invalid range for get_object: use either suffix, or offset/length".into());
+        }
+        if r.suffix == Some(0) || r.length == Some(0) {
+            return Err("Invalid range for get_object: length and suffix must be at least 1".into());
+        }
+    }
+    Ok(a)
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use glue::apply;
+
+#[cfg(target_arch = "wasm32")]
+mod glue {
+    use base64::Engine;
+    use serde_json::{json, Value};
+    use worker::Range;
+
+    use super::Args;
+    use crate::mcp::resources::{is_text_like, uri_for_key};
+    use crate::mcp::tool_result::{error_result, resource_link, structured_result};
+    use crate::storage::content::{encoding_for, utf8_cut, Encoding};
+    use crate::storage::range::{self, Ask, INLINE_LIMIT};
+    use crate::tools::r2::{self, Io};
+    use crate::tools::{not_found, ToolOutcome};
+
+    pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
+        ToolOutcome::read(get(io, a).await)
+    }
+
+    /// The R2 range for a client's ask, clamped to the inline limit where that needs no size.
+    fn r2_range(ask: Ask) -> Option<Range> {
+        match ask {
+            Ask::Whole => None,
+            Ask::Prefix { length } => Some(Range::Prefix { length: length.min(INLINE_LIMIT) }),
+            Ask::From { offset, length } => {
+                Some(Range::OffsetWithLength { offset, length: length.unwrap_or(INLINE_LIMIT).min(INLINE_LIMIT) })
+            }
+            Ask::Suffix { suffix } => Some(Range::Suffix { suffix }),
+        }
+    }
+
+    async fn get(io: &Io<'_>, a: Args) -> Value {
+        let r2_key = io.ns.to_r2(&a.key);
+        let ask = range::ask(a.range.as_ref());
+        let mut get = io.bucket.get(r2_key.as_str());
+        if let Some(r) = r2_range(ask) {
+            get = get.range(r);
+        }
+        let object = match get.execute().await {
+            Ok(Some(o)) => o,
+            Ok(None) => return error_result(not_found(&a.key)),
+            Err(e) => {
+                // R2 refuses ranges past the end: say so precisely.
+                return match r2::head(io.bucket, &r2_key, &a.key).await {
+                    Ok(None) => error_result(not_found(&a.key)),
+                    Ok(Some(h)) => match range::span(ask, h.size()) {
+                        Err(why) => error_result(format!("Invalid range for get_object: {why}.")),
+                        Ok(_) => error_result(format!("Reading {:?} failed in R2: {}", a.key, r2::message(&e))),
+                    },
+                    Err(why) => error_result(why),
+                };
+            }
+        };
+        let size = object.size();
+        let (offset, span_len) = match range::span(ask, size) {
+            Ok(s) => s,
+            Err(why) => return error_result(format!("Invalid range for get_object: {why}.")),
+        };
+        // Bytes R2 is sending: the span, or at most the inline limit where the range was clamped.
+        let sent = match ask {
+            Ask::Prefix { .. } | Ask::From { .. } => span_len.min(INLINE_LIMIT),
+            Ask::Whole | Ask::Suffix { .. } => span_len,
+        };
+        let mut bytes = match r2::read_body(&object, sent, INLINE_LIMIT).await {
+            Ok(b) => b,
+            Err(e) => return error_result(format!("Reading {:?} failed in R2: {}", a.key, r2::message(&e))),
+        };
+        let content_type = r2::content_type(&object);
+        let mut truncated = (bytes.len() as u64) < span_len;
+        if truncated && is_text_like(content_type.as_deref()) {
+            let cut = utf8_cut(&bytes, bytes.len());
+            bytes.truncate(cut);
+        }
+        truncated |= (bytes.len() as u64) < span_len;
+        let length = bytes.len();
+        let encoding = encoding_for(content_type.as_deref(), &bytes);
+        let content = match encoding {
+            // Checked UTF-8 by `encoding_for`: no copy.
+            Encoding::Text => String::from_utf8(bytes).unwrap_or_default(),
+            Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(&bytes),
+        };
+        let uri = uri_for_key(&a.key);
+        let structured = json!({
+            "key": a.key,
+            "size": size,
+            "etag": object.etag(),
+            "content_type": content_type,
+            "uploaded": r2::uploaded(&object),
+            "encoding": encoding.as_str(),
+            "content": content,
+            "offset": offset,
+            "length": length,
+            "truncated": truncated,
+            "resource_uri": uri,
+        });
+        let mut result = structured_result(structured, io.ctx.version);
+        if truncated && io.ctx.version.has_structured_content() {
+            if let Some(blocks) = result.get_mut("content").and_then(Value::as_array_mut) {
+                blocks.push(resource_link(&uri, &a.key, content_type.as_deref(), Some(size)));
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail loudly by design
+mod tests {
+    use super::*;
+    use crate::tools::test_support::parsed;
+    use serde_json::json;
+
+    #[test]
+    fn missing_required_key_is_reported() {
+        let e = parsed(parse, json!({})).unwrap_err();
+        assert!(e.contains("key"), "{e}");
+    }
+
+    #[test]
+    fn get_range_forms_are_exclusive() {
+        assert!(parsed(parse, json!({"key": "a", "range": {"offset": 5, "length": 10}})).is_ok());
+        assert!(parsed(parse, json!({"key": "a", "range": {"suffix": 5, "offset": 1}})).is_err());
+        assert!(parsed(parse, json!({"key": "a", "range": {"length": 0}})).is_err());
+    }
+}

@@ -1,0 +1,417 @@
+//! The R2 tools: one file per tool, and the registry that lists them — the shape of mini-redis's
+//! `src/cmd/`: a tool's arguments, rules and execution live together; the dispatcher is a table.
+//!
+//! # One file per tool
+//! Each `<tool>.rs` holds everything about its tool, pure parts first:
+//! - `TOOL`: the [`Tool`] descriptor `tools/list` serves — name, title, description, input and
+//!   output JSON Schemas (JSON text, parsed when listed) and annotations; a tool writes unless it
+//!   is annotated `readOnlyHint`, and readers neither see nor call the tools that write;
+//! - `Args` and `parse`: the arguments as typed, validated values. Keys and prefixes go through
+//!   [`KeyRules`] (Unicode NFC, then `storage::keys`' checks) here, once; nothing downstream checks
+//!   them again;
+//! - `apply`, last, in a `glue` module compiled for wasm32 only: what the tool does to R2 and the
+//!   result it returns. It reaches R2 through `r2` (the per-call `Io` and the R2 calls the tools
+//!   share), and a write changes R2 only inside [`journal`]'s journaled write.
+//!
+//! So the pure parts compile and are tested natively (`cargo test`), and the glue stays thin.
+//! `move_object` is `copy_object` followed by the source's deletion: it has its own descriptor
+//! and reuses `copy_object`'s arguments, rules and `apply`.
+//!
+//! **Adding a tool**: write its file, and add one line to the `registry!` list below (it declares
+//! the module, its [`Request`] variant, its [`REGISTRY`] entry and its `apply` arm).
+//!
+//! # Files
+//! | file | owns |
+//! |---|---|
+//! | `mod.rs` | the registry ([`REGISTRY`], [`Request`]), [`Tool`], [`Role`], `tools/list`, how a call runs |
+//! | [`args`] | argument rules several tools share: typed arguments, key fields, `if_none_match`, limits |
+//! | `list_objects.rs` … `recent_changes.rs` | one tool each |
+//! | [`journal`] | the journaled write (intent → R2 → audit) and the audit trail: rules in `mod.rs`, SQLite in `sqlite.rs` |
+//! | `r2.rs` (wasm32) | the per-call context (`ToolContext`, `Io`) and the R2 calls the tools share |
+//!
+//! # How a call runs
+//! The engine ([`crate::mcp::dispatch`]) finds the tool by name ([`find`]), refuses a write tool
+//! to a reader, and parses the arguments ([`Entry::parse`]) into a [`Request`], or answers the
+//! parse error as an `isError` result. The object's glue (`object::r2tools`) then runs the request
+//! (`Request::run`): reads at once; writes one at a time in the user's write queue, after any
+//! write a dead runtime interrupted has been settled (`journal::write_turn`).
+
+pub mod args;
+pub mod journal;
+#[cfg(target_arch = "wasm32")]
+pub mod r2;
+
+use serde_json::{json, Map, Value};
+
+use crate::mcp::tool_result::error_result;
+use crate::mcp::version::Version;
+use crate::storage::keys::KeyRules;
+
+/// Declares the tools, one line each: the [`Request`] variant and the module of the tool, which
+/// provides `TOOL`, `Args`, `parse` and (wasm32) `apply`. The order is `tools/list`'s.
+macro_rules! registry {
+    ($($variant:ident => $module:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// A validated call of one tool: which tool, with its parsed arguments.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Request {
+            $($variant($module::Args),)*
+        }
+
+        /// Every tool, in the order `tools/list` shows them.
+        pub static REGISTRY: &[Entry] = &[
+            $(Entry { tool: &$module::TOOL, parse: |a, k| $module::parse(a, k).map(Request::$variant) },)*
+        ];
+
+        impl Request {
+            /// The tool this request calls.
+            pub fn tool(&self) -> &'static Tool {
+                match self {
+                    $(Request::$variant(_) => &$module::TOOL,)*
+                }
+            }
+
+            #[cfg(target_arch = "wasm32")]
+            async fn apply(self, io: &r2::Io<'_>) -> ToolOutcome {
+                match self {
+                    $(Request::$variant(a) => $module::apply(io, a).await,)*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    ListObjects => list_objects,
+    GetObject => get_object,
+    HeadObject => head_object,
+    PutObject => put_object,
+    DeleteObject => delete_object,
+    CopyObject => copy_object,
+    MoveObject => move_object,
+    RecentChanges => recent_changes,
+}
+
+/// A tool as `tools/list` describes it (server/tools §Tool, 2025-06-18+).
+#[derive(Debug)]
+pub struct Tool {
+    /// Short and stable: Portals list tools as `{server}_{tool}`, aliases up to 40 characters.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    /// The JSON Schema of `arguments`, as JSON text.
+    pub input_schema: &'static str,
+    /// The JSON Schema of `structuredContent`, as JSON text.
+    pub output_schema: &'static str,
+    pub annotations: Annotations,
+}
+
+/// The behaviour hints of a tool (`annotations`).
+#[derive(Debug)]
+pub struct Annotations {
+    /// `readOnlyHint`: the tool changes nothing (else it is a write tool).
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    pub open_world: bool,
+}
+
+impl Annotations {
+    /// A read: changes nothing.
+    pub const READ: Annotations = Annotations { read_only: true, destructive: false, idempotent: true, open_world: false };
+    /// A write that may replace or remove what is there; repeating it changes nothing more.
+    pub const OVERWRITE: Annotations =
+        Annotations { read_only: false, destructive: true, idempotent: true, open_world: false };
+}
+
+impl Tool {
+    /// Whether the tool changes objects (hidden from and refused to readers).
+    pub fn writes(&self) -> bool {
+        !self.annotations.read_only
+    }
+
+    pub fn allowed_for(&self, role: Role) -> bool {
+        role == Role::Writer || !self.writes()
+    }
+
+    /// The definition served by `tools/list`, shaped for `version`: `title` and `outputSchema`
+    /// only from 2025-06-18, as they did not exist before. A schema that is not JSON fails the
+    /// unit tests.
+    pub fn definition(&self, version: Version) -> Value {
+        let schema = |text: &str| serde_json::from_str::<Value>(text).unwrap_or_default();
+        let a = &self.annotations;
+        let mut d = Map::new();
+        d.insert("name".into(), self.name.into());
+        if version.has_structured_content() {
+            d.insert("title".into(), self.title.into());
+        }
+        d.insert("description".into(), self.description.into());
+        d.insert("inputSchema".into(), schema(self.input_schema));
+        if version.has_structured_content() {
+            d.insert("outputSchema".into(), schema(self.output_schema));
+        }
+        let hints = json!({
+            "readOnlyHint": a.read_only,
+            "destructiveHint": a.destructive,
+            "idempotentHint": a.idempotent,
+            "openWorldHint": a.open_world,
+        });
+        d.insert("annotations".into(), hints);
+        Value::Object(d)
+    }
+}
+
+/// One line of the registry: a tool, and how its arguments become a [`Request`].
+pub struct Entry {
+    pub tool: &'static Tool,
+    parse: fn(Map<String, Value>, &KeyRules) -> Result<Request, String>,
+}
+
+impl Entry {
+    /// Parses and validates a call's `arguments` (absent means `{}`); keys and prefixes come back
+    /// in NFC. `Err` is a precise message for an `isError: true` result (server/tools §Error
+    /// Handling: bad arguments are a tool error, 2025-11-25).
+    pub fn parse(&self, arguments: Option<Map<String, Value>>, keys: &KeyRules) -> Result<Request, String> {
+        (self.parse)(arguments.unwrap_or_default(), keys)
+    }
+}
+
+/// The tool of this name.
+pub fn find(name: &str) -> Option<&'static Entry> {
+    REGISTRY.iter().find(|e| e.tool.name == name)
+}
+
+/// Who is calling: readers see and call only the read tools.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    ReadOnly,
+    Writer,
+}
+
+/// The tool definitions this role may see, shaped for `version`, in registry order.
+pub fn list_for(role: Role, version: Version) -> Vec<Value> {
+    REGISTRY.iter().filter(|e| e.tool.allowed_for(role)).map(|e| e.tool.definition(version)).collect()
+}
+
+/// The answer a reader gets when calling a write tool.
+pub fn read_only_refusal(tool: &Tool) -> Value {
+    error_result(format!(
+        "{} changes objects, and your account has read-only access. Use list_objects, get_object, head_object or recent_changes.",
+        tool.name
+    ))
+}
+
+/// The message for a key with no object.
+pub fn not_found(key: &str) -> String {
+    format!("Object not found: {key:?}. Use list_objects to see the keys that exist.")
+}
+
+/// What a change did to an object (the host turns these into resource notifications).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// One applied change to one key (the user-visible key, without the namespace prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub key: String,
+    pub kind: ChangeKind,
+}
+
+impl Change {
+    /// `key` was written over `before` (its etag before; `None`: it did not exist).
+    pub fn written(key: &str, before: Option<&str>) -> Self {
+        let kind = if before.is_some() { ChangeKind::Updated } else { ChangeKind::Created };
+        Change { key: key.to_owned(), kind }
+    }
+
+    pub fn deleted(key: &str) -> Self {
+        Change { key: key.to_owned(), kind: ChangeKind::Deleted }
+    }
+}
+
+/// A tool's answer: the full `CallToolResult` JSON (content + structuredContent, or isError) and
+/// the changes it applied (none for reads, and for refused or failed writes).
+pub struct ToolOutcome {
+    pub result: Value,
+    pub changes: Vec<Change>,
+}
+
+impl ToolOutcome {
+    /// A tool error that changed nothing.
+    pub fn error(message: impl Into<String>) -> Self {
+        ToolOutcome { result: error_result(message), changes: Vec::new() }
+    }
+
+    /// A result that changed nothing.
+    pub fn read(result: Value) -> Self {
+        ToolOutcome { result, changes: Vec::new() }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Request {
+    /// Runs the call. Reads go straight to R2. Writes wait for their turn in the user's write
+    /// queue, so they are applied one at a time in arrival order; a request cancelled while it
+    /// waited stops there, and a write a dead runtime interrupted is settled first (see
+    /// [`journal`]).
+    pub async fn run(self, io: &r2::Io<'_>) -> ToolOutcome {
+        // For a write, nothing else of this user's is written until `_turn` is dropped, after it.
+        let _turn = if self.tool().writes() {
+            match journal::write_turn(io).await {
+                Ok(t) => Some(t),
+                Err(e) => return ToolOutcome::error(e),
+            }
+        } else {
+            None
+        };
+        self.apply(io).await
+    }
+}
+
+/// Helpers for the tools' native tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use serde_json::{Map, Value};
+
+    use crate::storage::keys::KeyRules;
+
+    /// NFC as the runtime's `String.prototype.normalize("NFC")` does it.
+    pub fn nfc(s: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        s.nfc().collect()
+    }
+
+    /// The key rules of a namespace whose prefix is empty.
+    pub fn keys() -> KeyRules {
+        KeyRules { prefix_len: 0, nfc }
+    }
+
+    /// A JSON object's map (`{}` for anything else).
+    pub fn args(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    /// A tool's `parse` of these arguments, under [`keys`].
+    pub fn parsed<T>(parse: fn(Map<String, Value>, &KeyRules) -> Result<T, String>, v: Value) -> Result<T, String> {
+        parse(args(v), &keys())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail loudly by design
+mod tests {
+    use super::test_support::{args, keys, nfc};
+    use super::*;
+    use serde_json::json;
+
+    fn parse(name: &str, a: Value) -> Result<Request, String> {
+        find(name).unwrap().parse(Some(args(a)), &keys())
+    }
+
+    #[test]
+    fn every_definition_has_the_fields_clients_require() {
+        let defs = list_for(Role::Writer, Version::V2025_11_25);
+        assert_eq!(defs.len(), REGISTRY.len());
+        for (d, e) in defs.iter().zip(REGISTRY) {
+            let t = e.tool;
+            assert_eq!(d["name"], t.name);
+            assert!(d["title"].is_string() && d["description"].as_str().is_some_and(|s| s.len() > 20));
+            assert_eq!(d["inputSchema"]["type"], "object");
+            assert_eq!(d["outputSchema"]["type"], "object");
+            let a = &d["annotations"];
+            assert_eq!(a["readOnlyHint"], !t.writes(), "{}", t.name);
+            for hint in ["destructiveHint", "idempotentHint", "openWorldHint"] {
+                assert!(a[hint].is_boolean());
+            }
+        }
+    }
+
+    #[test]
+    fn every_schema_is_json_and_every_name_is_unique() {
+        for e in REGISTRY {
+            for text in [e.tool.input_schema, e.tool.output_schema] {
+                assert!(serde_json::from_str::<Value>(text).is_ok_and(|v| v.is_object()), "{}", e.tool.name);
+            }
+            assert!(std::ptr::eq(find(e.tool.name).unwrap(), e));
+        }
+        assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn names_are_short_for_portal_prefixes() {
+        // Portals list tools as `{server}_{tool}` with aliases up to 40 chars.
+        assert!(REGISTRY.iter().all(|e| e.tool.name.len() <= 16));
+    }
+
+    #[test]
+    fn read_only_role_sees_only_read_tools() {
+        let names: Vec<String> = list_for(Role::ReadOnly, Version::V2025_11_25)
+            .iter()
+            .filter_map(|d| d["name"].as_str().map(String::from))
+            .collect();
+        assert_eq!(names, ["list_objects", "get_object", "head_object", "recent_changes"]);
+        assert_eq!(list_for(Role::Writer, Version::V2025_11_25).len(), 8);
+    }
+
+    #[test]
+    fn revision_2025_03_26_gets_no_title_or_output_schema() {
+        let d = &list_for(Role::Writer, Version::V2025_03_26)[0];
+        assert!(d.get("outputSchema").is_none() && d.get("title").is_none());
+    }
+
+    #[test]
+    fn write_tool_refusal_is_a_tool_error() {
+        let r = read_only_refusal(&put_object::TOOL);
+        assert_eq!(r["isError"], true);
+        assert!(r["content"][0]["text"].as_str().unwrap().contains("read-only"));
+    }
+
+    #[test]
+    fn a_request_knows_its_tool() {
+        for (name, a) in [("head_object", json!({"key": "k"})), ("move_object", json!({"source_key": "a", "destination_key": "b"}))] {
+            assert_eq!(parse(name, a).unwrap().tool().name, name);
+        }
+    }
+
+    #[test]
+    fn keys_and_prefixes_come_back_in_nfc_and_ascii_never_reaches_the_normalizer() {
+        fn refuse(_: &str) -> String {
+            panic!("ASCII and Latin-1 text is already NFC: the normalizer must not be called")
+        }
+        match parse("head_object", json!({"key": "cafe\u{301}/x"})) {
+            Ok(Request::HeadObject(h)) => assert_eq!(h.key, "caf\u{e9}/x"),
+            other => panic!("{other:?}"),
+        }
+        match parse("list_objects", json!({"prefix": "A\u{30a}/"})) {
+            Ok(Request::ListObjects(l)) => assert_eq!(l.prefix.as_deref(), Some("\u{c5}/")),
+            other => panic!("{other:?}"),
+        }
+        match parse("delete_object", json!({"keys": ["a", "caf\u{e9}", "cafe\u{301}"]})) {
+            Ok(Request::DeleteObject(d)) => assert_eq!(d.keys, vec!["a", "caf\u{e9}"], "one object, deleted once"),
+            other => panic!("{other:?}"),
+        }
+        let ascii = KeyRules { prefix_len: 0, nfc: refuse };
+        assert!(find("get_object").unwrap().parse(Some(args(json!({"key": "plain/caf\u{e9}.txt"}))), &ascii).is_ok());
+        assert_eq!(nfc("e\u{301}"), "\u{e9}");
+    }
+
+    #[test]
+    fn look_alike_keys_are_refused_when_parsed() {
+        // The storage layer's rules apply once, at parse time, with the namespace's prefix length.
+        for (name, a) in [
+            ("get_object", json!({"key": "\u{FF0E}\u{FF0E}/x"})),
+            ("put_object", json!({"key": "\u{2215}abs", "content": "x"})),
+            ("list_objects", json!({"prefix": "\u{FF0E}\u{FF0E}/"})),
+            ("delete_object", json!({"keys": ["a", "%c0%ae%c0%ae/x"]})),
+            ("copy_object", json!({"source_key": "a", "destination_key": "\u{FF0F}b"})),
+        ] {
+            let e = parse(name, a).unwrap_err();
+            assert!(e.starts_with("Invalid ") && e.contains(name), "{e}");
+        }
+    }
+}
