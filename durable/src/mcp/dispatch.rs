@@ -82,8 +82,8 @@ impl Peer<'_> {
 }
 
 /// The answer to a body that did not parse: 400 with the JSON-RPC error.
-pub fn parse_failure(f: &ParseFailure) -> Outcome {
-    Outcome::Reply { status: 400, body: f.response() }
+pub fn parse_failure(f: &ParseFailure) -> (u16, Value) {
+    (400, f.response())
 }
 
 /// A success response for an effect's result, shaped for the call's revision.

@@ -64,7 +64,11 @@ pub async fn handle(
     };
     let msg = match jsonrpc::parse(&body) {
         Ok(m) => m,
-        Err(f) => return replies::message(400, &f.response(), accepts, None),
+        // The engine's answer to a body that did not parse (the path the `jsonrpc` fuzz target takes).
+        Err(f) => {
+            let (status, body) = dispatch::parse_failure(&f);
+            return replies::message(status, &body, accepts, None);
+        }
     };
     // The message owns its data now; the raw bytes (up to 16 MiB) must not wait in the write
     // queue alongside it.
