@@ -6,15 +6,12 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use base64::Engine as _;
-use futures::future::{select, Either};
-use r2_mcp_wire::body;
-use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
+use r2_mcp_wire::upstream::{token_request, ClientAuth};
 
 use crate::config::{Upstream, UpstreamEndpoints};
 use crate::oauth::id_token::{self, Alg, Expected, Identity};
-use crate::oauth::{form, jwks};
-use crate::webcrypto::{self, JwsAlg};
+use crate::oauth::jwks;
+use crate::webcrypto;
 
 /// How long discovery is trusted before it is fetched again.
 const DISCOVERY_TTL_MS: f64 = 3600.0 * 1000.0;
@@ -132,25 +129,10 @@ pub async fn exchange_code(
     verifier: &str,
     redirect_uri: &str,
 ) -> Result<TokenSet, UpstreamError> {
-    let mut pairs = vec![
-        ("grant_type", "authorization_code"),
-        ("code", code),
-        ("redirect_uri", redirect_uri),
-        ("code_verifier", verifier),
-    ];
-    let headers = Headers::new();
-    let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
-    let _ = headers.set("Accept", "application/json");
-    if ep.token_auth_method == "client_secret_post" {
-        pairs.push(("client_id", &up.client_id));
-        pairs.push(("client_secret", &up.client_secret));
-    } else {
-        let basic = format!("{}:{}", form::encode(&up.client_id), form::encode(&up.client_secret));
-        let _ = headers.set("Authorization", &format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(basic)));
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(form::serialize(&pairs).into()));
-    let (status, body) = send(&ep.token, &init).await?;
+    let params = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri), ("code_verifier", verifier)];
+    let auth = ClientAuth { client_id: &up.client_id, client_secret: &up.client_secret, method: ep.token_auth_method };
+    let (form, authorization) = token_request(&params, auth);
+    let (status, body) = send(&ep.token, Some(form), authorization.as_deref()).await?;
     let json: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|_| UpstreamError::Unavailable(format!("the token endpoint answered {status} without JSON")))?;
     if status != 200 {
@@ -179,11 +161,7 @@ pub async fn verify_id_token(up: &Upstream, ep: &Endpoints, token: &str, nonce: 
 pub async fn verify_jwt(jwks_url: &str, token: &str, issuer: &str, audience: &str, nonce: Option<&str>) -> Result<Identity, UpstreamError> {
     let jwt = id_token::parse(token).map_err(|e| UpstreamError::InvalidIdToken(format!("{e:?}")))?;
     let key = select_key(jwks_url, &jwt.kid, jwt.alg).await.map_err(|e| UpstreamError::InvalidIdToken(format!("signing key: {e:?}")))?;
-    let alg = match jwt.alg {
-        Alg::Rs256 => JwsAlg::Rs256,
-        Alg::Es256 => JwsAlg::Es256,
-    };
-    let ok = webcrypto::verify(alg, &key.to_jwk().to_string(), jwt.signing_input(), jwt.signature())
+    let ok = webcrypto::verify(jwt.alg, &key.to_jwk().to_string(), jwt.signing_input(), jwt.signature())
         .await
         .map_err(UpstreamError::InvalidIdToken)?;
     if !ok {
@@ -241,27 +219,10 @@ async fn fetch_jwks(url: &str) -> Result<Vec<u8>, jwks::JwksError> {
 }
 
 async fn get(url: &str) -> Result<(u16, Vec<u8>), UpstreamError> {
-    let headers = Headers::new();
-    let _ = headers.set("Accept", "application/json");
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    send(url, &init).await
+    send(url, None, None).await
 }
 
-/// One upstream request with a timeout and a size bound.
-async fn send(url: &str, init: &RequestInit) -> Result<(u16, Vec<u8>), UpstreamError> {
-    let req = Request::new_with_init(url, init).map_err(|e| UpstreamError::Unavailable(e.to_string()))?;
-    let fetch = Box::pin(async move {
-        let resp = Fetch::Request(req).send().await.map_err(|e| format!("{url}: {e}"))?;
-        match body::response(&resp, MAX_DOC).await {
-            Ok(b) => Ok((resp.status_code(), b)),
-            Err(body::BodyError::TooLarge) => Err(format!("{url} answered a document over {MAX_DOC} bytes")),
-            Err(body::BodyError::Unreadable) => Err(format!("{url}: the answer could not be read")),
-        }
-    });
-    let timeout = Box::pin(Delay::from(TIMEOUT));
-    match select(fetch, timeout).await {
-        Either::Left((r, _)) => r.map_err(UpstreamError::Unavailable),
-        Either::Right(_) => Err(UpstreamError::Unavailable(format!("{url} did not answer within {}s", TIMEOUT.as_secs()))),
-    }
+/// One upstream request with [`TIMEOUT`] and the [`MAX_DOC`] bound.
+async fn send(url: &str, form: Option<String>, authorization: Option<&str>) -> Result<(u16, Vec<u8>), UpstreamError> {
+    r2_mcp_wire::upstream::fetch(url, form, authorization, TIMEOUT, MAX_DOC).await.map_err(UpstreamError::Unavailable)
 }

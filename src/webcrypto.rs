@@ -5,24 +5,19 @@ use worker::js_sys::{self, Array, Object, Reflect, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 
-/// The JWS algorithms we accept from the upstream provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JwsAlg {
-    Rs256,
-    Es256,
-}
+use crate::oauth::id_token::Alg;
 
 /// Verifies `signature` over `signing_input` with the public key given as a JWK (JSON text).
 /// `Ok(false)` means a well-formed but wrong signature; `Err` an unusable key.
-pub async fn verify(alg: JwsAlg, jwk_json: &str, signing_input: &[u8], signature: &[u8]) -> Result<bool, String> {
+pub async fn verify(alg: Alg, jwk_json: &str, signing_input: &[u8], signature: &[u8]) -> Result<bool, String> {
     let subtle = subtle().map_err(|_| "crypto.subtle is unavailable".to_owned())?;
     let jwk = js_sys::JSON::parse(jwk_json).map_err(|_| "the JWK is not JSON".to_owned())?;
     let (import_alg, verify_alg) = match alg {
-        JwsAlg::Rs256 => {
+        Alg::Rs256 => {
             let a = object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())]);
             (a.clone(), a)
         }
-        JwsAlg::Es256 => (
+        Alg::Es256 => (
             object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())]),
             object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())]),
         ),

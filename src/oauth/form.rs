@@ -100,31 +100,8 @@ pub fn parse(input: &[u8], max_len: usize) -> Result<Form, FormError> {
 
 /// Percent-decodes one component, `+` meaning space.
 pub fn decode(raw: &[u8]) -> Result<String, FormError> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = raw.get(i + 1).and_then(|&c| hex_val(c)).ok_or(FormError::BadEscape)?;
-                let lo = raw.get(i + 2).and_then(|&c| hex_val(c)).ok_or(FormError::BadEscape)?;
-                out.push(hi << 4 | lo);
-                i += 2;
-            }
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| FormError::BadUtf8)
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+    let bytes = r2_mcp_wire::url::decode_strict(raw, true).ok_or(FormError::BadEscape)?;
+    String::from_utf8(bytes).map_err(|_| FormError::BadUtf8)
 }
 
 // The encoder lives with the other URL helpers so the Durable Object's upstream refresh shares it.

@@ -15,6 +15,7 @@
 //! | [`identity`] | the user as the upstream identified them, and the key naming their object |
 //! | [`lifetimes`] | token and grant lifetimes, from the Worker's settings to the grant rules |
 //! | [`oauth`] | OAuth error codes, shared by the Worker's error responses and the grant rules |
+//! | [`upstream`] | the upstream token request with client authentication, and a bounded, timed fetch |
 //! | [`url`] | origin, path, query, and form encoding and decoding, without a general URL parser |
 //! | [`body`] | request and response bodies read with a bound (chunked or not) |
 //!
@@ -26,6 +27,7 @@ pub mod lifetimes;
 pub mod mcp_call;
 pub mod oauth;
 pub mod registry_calls;
+pub mod upstream;
 pub mod url;
 pub mod user_calls;
 

@@ -73,8 +73,69 @@ pub fn serialize(pairs: &[(&str, &str)]) -> String {
     out
 }
 
+/// Percent-decodes strictly (a form component, a resource URI): `%XX` becomes its byte, `+` a
+/// space when `plus_is_space` (forms); `None` on a `%` not followed by two hex digits.
+pub fn decode_strict(raw: &[u8], plus_is_space: bool) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        match b {
+            b'%' => {
+                out.push(hex_pair(raw, i + 1)?);
+                i += 3;
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Percent-decodes leniently (to see what a string would mean to a naive decoder, e.g. an
+/// encoded `..` in a key): a `%` not followed by two hex digits stays as it is.
+pub fn decode_lenient(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        match (b, hex_pair(raw, i + 1)) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The byte that the two hex digits at `raw[at..at + 2]` spell.
+fn hex_pair(raw: &[u8], at: usize) -> Option<u8> {
+    let digit = |i: usize| raw.get(i).and_then(|c| char::from(*c).to_digit(16));
+    Some((digit(at)? * 16 + digit(at + 1)?) as u8)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn strict_decoding_refuses_broken_escapes_and_lenient_keeps_them() {
+        assert_eq!(decode_strict(b"a%20b+c", true), Some(b"a b c".to_vec()));
+        assert_eq!(decode_strict(b"a%20b+c", false), Some(b"a b+c".to_vec()));
+        assert_eq!(decode_strict(b"%zz", true), None);
+        assert_eq!(decode_strict(b"%2", true), None);
+        assert_eq!(decode_lenient(b"%2e%2E%zz%2"), b"..%zz%2".to_vec());
+        assert_eq!(decode_lenient(b"%c0%ae"), vec![0xc0, 0xae]);
+    }
+
     use super::*;
 
     #[test]

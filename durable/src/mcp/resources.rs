@@ -31,21 +31,7 @@ pub fn uri_for_key(key: &str) -> String {
 /// The key of one of our URIs; `None` when the URI is not ours or does not decode to UTF-8.
 pub fn key_from_uri(uri: &str) -> Option<String> {
     let enc = uri.strip_prefix(URI_PREFIX)?;
-    let b = enc.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if c == b'%' {
-            let h = b.get(i + 1).and_then(|x| (*x as char).to_digit(16))?;
-            let l = b.get(i + 2).and_then(|x| (*x as char).to_digit(16))?;
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    let key = String::from_utf8(out).ok()?;
+    let key = String::from_utf8(r2_mcp_wire::url::decode_strict(enc.as_bytes(), false)?).ok()?;
     (!key.is_empty()).then_some(key)
 }
 

@@ -2,17 +2,16 @@
 //! only): the upstream refresh token is used at the provider's token endpoint, and the identity is
 //! read again at its userinfo endpoint with the fresh access token. The Access session bounds the
 //! MCP grant: an upstream `invalid_grant` (or a userinfo answer for another subject) ends ours, and
-//! changed groups reach the grant at once. Every call has a timeout.
+//! changed groups reach the grant at once. Every call has a timeout and a bounded answer (the
+//! same request and fetch the Worker uses: `r2_mcp_wire::upstream`).
 
 use std::time::Duration;
 
-use futures::future::{select, Either};
-use worker::{Delay, Fetch, Headers, Method, Request, RequestInit, Response};
-
-use crate::grants::claims::{self, ClaimsError};
-use r2_mcp_wire::url::{encode, serialize as form_encode};
+use r2_mcp_wire::upstream::{fetch, token_request, ClientAuth};
 use r2_mcp_wire::user_calls::UpstreamClient;
 use r2_mcp_wire::UserIdentity;
+
+use crate::grants::claims::{self, ClaimsError};
 
 /// An upstream call that takes longer than this counts as the upstream being unavailable.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,21 +32,9 @@ pub enum UpstreamRefresh {
 
 /// Refreshes the upstream session of `identity` with `refresh_token`.
 pub async fn refresh(client: &UpstreamClient, refresh_token: &str, identity: &UserIdentity) -> UpstreamRefresh {
-    let headers = Headers::new();
-    let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
-    let _ = headers.set("Accept", "application/json");
-    let mut pairs = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
-    if client.auth_method == "client_secret_post" {
-        pairs.push(("client_id", &client.client_id));
-        pairs.push(("client_secret", &client.client_secret));
-    } else {
-        let basic = format!("{}:{}", encode(&client.client_id), encode(&client.client_secret));
-        use base64::Engine as _;
-        let _ = headers.set("Authorization", &format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(basic)));
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(form_encode(&pairs).into()));
-    let (status, body) = match send(&client.token_url, &init).await {
+    let auth = ClientAuth { client_id: &client.client_id, client_secret: &client.client_secret, method: &client.auth_method };
+    let (form, authorization) = token_request(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)], auth);
+    let (status, body) = match fetch(&client.token_url, Some(form), authorization.as_deref(), TIMEOUT, MAX_ANSWER).await {
         Ok(r) => r,
         Err(e) => return UpstreamRefresh::Unavailable(e),
     };
@@ -76,12 +63,7 @@ pub async fn refresh(client: &UpstreamClient, refresh_token: &str, identity: &Us
 /// The identity at the userinfo endpoint (OIDC Core §5.3); `NotAnObject` for any failure to
 /// read it, `OtherSubject` when it names someone else.
 async fn userinfo(url: &str, access_token: &str, old: &UserIdentity) -> Result<UserIdentity, ClaimsError> {
-    let headers = Headers::new();
-    let _ = headers.set("Accept", "application/json");
-    let _ = headers.set("Authorization", &format!("Bearer {access_token}"));
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    match send(url, &init).await {
+    match fetch(url, None, Some(&format!("Bearer {access_token}")), TIMEOUT, MAX_ANSWER).await {
         Ok((200, body)) => claims::refreshed(old, &body),
         Ok((status, _)) => {
             worker::console_warn!("upstream userinfo answered {status}; the groups stay as they were");
@@ -91,23 +73,5 @@ async fn userinfo(url: &str, access_token: &str, old: &UserIdentity) -> Result<U
             worker::console_warn!("upstream userinfo unavailable ({e}); the groups stay as they were");
             Err(ClaimsError::NotAnObject)
         }
-    }
-}
-
-/// One upstream call with [`TIMEOUT`], its body read up to [`MAX_ANSWER`].
-async fn send(url: &str, init: &RequestInit) -> Result<(u16, Vec<u8>), String> {
-    let req = Request::new_with_init(url, init).map_err(|e| e.to_string())?;
-    let call = async {
-        let mut resp: Response = Fetch::Request(req).send().await.map_err(|e| e.to_string())?;
-        let status = resp.status_code();
-        let body = resp.bytes().await.map_err(|e| e.to_string())?;
-        if body.len() > MAX_ANSWER {
-            return Err(format!("the answer is larger than {MAX_ANSWER} bytes"));
-        }
-        Ok((status, body))
-    };
-    match select(Box::pin(call), Delay::from(TIMEOUT)).await {
-        Either::Left((r, _)) => r,
-        Either::Right(_) => Err(format!("no answer within {} s", TIMEOUT.as_secs())),
     }
 }
