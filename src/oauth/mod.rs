@@ -53,5 +53,7 @@ pub mod scope;
 pub mod source_key;
 pub mod token_request;
 
+/// Tests across the OAuth rules: no input panics any parser.
 #[cfg(test)]
-mod robustness_tests;
+#[path = "robustness_tests.rs"]
+mod tests;

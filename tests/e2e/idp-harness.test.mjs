@@ -1,12 +1,12 @@
 /**
- * tests/support/idp.test.mjs — proves the two test OpenID Providers work.
+ * tests/e2e/idp-harness.test.mjs — proves the two test OpenID Providers work.
  *
  * Owns: node:test tests for tests/support/idp.mjs (the oidc-provider based stand-in for Access for
  * SaaS) and tests/support/rogue-idp.mjs (the hostile provider for negative tests). Everything is
  * driven with plain fetch + a tiny cookie jar, following redirects by hand, exactly as the
  * end-to-end tests will; id_tokens are verified with node:crypto against the served JWKS.
  *
- * Run: node --test tests/support/idp.test.mjs
+ * Run: node --test tests/e2e/idp-harness.test.mjs
  */
 
 import assert from 'node:assert/strict';
@@ -15,8 +15,8 @@ import {
 } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { startIdp, subFor } from './idp.mjs';
-import { ROGUE_MODES, startRogueIdp } from './rogue-idp.mjs';
+import { startIdp, subFor } from '../support/idp.mjs';
+import { ROGUE_MODES, startRogueIdp } from '../support/rogue-idp.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/callback'; // never contacted: the flow stops at its URL
 const CLIENT = {
