@@ -49,10 +49,13 @@ pub struct Relay {
     first: Option<Vec<u8>>,
     done: bool,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_close: Closure<dyn FnMut(worker::wasm_bindgen::JsValue)>,
+    _on_close: Listener,
     /// The client's request signal and its abort listener (the client went away).
-    _on_abort: Option<(web_sys::AbortSignal, Closure<dyn FnMut(worker::wasm_bindgen::JsValue)>)>,
+    _on_abort: Option<(web_sys::AbortSignal, Listener)>,
 }
+
+/// An event listener handed to the runtime.
+type Listener = Closure<dyn FnMut(worker::wasm_bindgen::JsValue)>;
 
 
 impl Relay {
@@ -142,7 +145,7 @@ impl Relay {
 
 /// `signal.addEventListener("abort", closure)` (or remove), through the JS object itself: the
 /// method lives on `EventTarget`, which this build's web-sys does not bind.
-fn listen(signal: &web_sys::AbortSignal, method: &str, closure: &Closure<dyn FnMut(worker::wasm_bindgen::JsValue)>) {
+fn listen(signal: &web_sys::AbortSignal, method: &str, closure: &Listener) {
     use worker::js_sys::{Function, Reflect};
     if let Some(f) = Reflect::get(signal, &method.into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
         let _ = f.call2(signal, &"abort".into(), closure.as_ref());

@@ -131,11 +131,9 @@ mod tests {
 
     #[test]
     fn migrations_are_strictly_increasing_from_one() {
-        let mut expected = 1;
-        for m in MIGRATIONS {
+        for (m, expected) in MIGRATIONS.iter().zip(1..) {
             assert_eq!(m.version, expected, "migration versions must be 1, 2, 3, …");
             assert!(!m.statements.is_empty());
-            expected += 1;
         }
     }
 

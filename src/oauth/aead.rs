@@ -31,6 +31,7 @@ impl Aead for CookieCipher {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail loudly by design
 mod tests {
     use super::super::cookies::{open_encrypted, seal_encrypted};
     use super::*;

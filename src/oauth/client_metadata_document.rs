@@ -97,6 +97,7 @@ pub fn client_from_document(url: &str, body: &[u8], now: i64) -> Result<ClientRe
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail loudly by design
 mod tests {
     use super::*;
 

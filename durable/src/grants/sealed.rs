@@ -76,6 +76,7 @@ pub fn open_with(key: &[u8; KEY_LEN], nonce: &[u8], aad: &[u8], ciphertext: &[u8
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail loudly by design
 mod tests {
     use super::*;
 

@@ -108,7 +108,7 @@ impl UserObject {
             verified: AssertUnwindSafe(RefCell::default()),
             alarm_at: AssertUnwindSafe(Cell::new(None)),
             instance: db::random_array::<8>().iter().map(|b| format!("{b:02x}")).collect(),
-            started_ms: db::now_ms() as i64,
+            started_ms: db::now_ms(),
         }
     }
 
@@ -214,7 +214,7 @@ impl UserObject {
             }
         }
         let more = self.mcp.alarm().await?;
-        let due = if more { Some(db::now_ms() as i64 + ALARM_AGAIN_MS) } else { self.next_due()? };
+        let due = if more { Some(db::now_ms() + ALARM_AGAIN_MS) } else { self.next_due()? };
         match due {
             Some(at) => self.alarm_by(at).await,
             None => self.alarm_at.set(Some(i64::MAX)),
@@ -289,7 +289,7 @@ impl UserObject {
     /// created a session, an event or an audit row). Costs nothing while an alarm at least that
     /// soon is known to be pending; the alarm then finds exactly what is due.
     async fn ensure_alarm(&self) {
-        self.alarm_by(db::now_ms() as i64 + ALARM_FIRST_MS).await;
+        self.alarm_by(db::now_ms() + ALARM_FIRST_MS).await;
     }
 
     /// Schedules the alarm for `at` (Unix ms) unless one is already pending no later than that.
@@ -299,14 +299,14 @@ impl UserObject {
         }
         let storage = self.state.storage();
         match storage.get_alarm().await {
-            Ok(Some(pending)) if pending as i64 <= at => {
-                self.alarm_at.set(Some(pending as i64));
+            Ok(Some(pending)) if pending <= at => {
+                self.alarm_at.set(Some(pending));
                 return;
             }
             Ok(_) => {}
             Err(e) => worker::console_warn!("could not read the cleanup alarm: {e}"),
         }
-        let offset = (at - db::now_ms() as i64).max(0);
+        let offset = (at - db::now_ms()).max(0);
         match storage.set_alarm(offset).await {
             Ok(()) => self.alarm_at.set(Some(at)),
             Err(e) => {
