@@ -45,6 +45,9 @@ export function monthlyUsd(secondsPerHour) {
  * wakes other than the write's, and the awake seconds and cost per idle connected hour.
  * @returns {{slept?: boolean, wakes?: number, perEventS?: number, awakePerHour?: number, usdPerMonth?: number, why?: string}}
  */
+/** The user's object's own cleanup alarm wakes it at most once an hour while idle. */
+export const CLEANUP_WAKES_PER_HOUR = 1;
+
 export function estimateIdle(raw) {
   if (!raw?.instance0 || !raw?.instance1) return { why: raw?.instanceError ?? 'no instance read' };
   const a = raw.instance0;
@@ -59,7 +62,10 @@ export function estimateIdle(raw) {
   const constructions = sameIsolate ? b.constructed - a.constructed : undefined;
   const writeWoke = b.started_ms >= raw.writeStartEpochMs - 50;
   const wakes = constructions === undefined ? undefined : Math.max(0, constructions - (writeWoke ? 1 : 0));
-  const perHour = wakes === undefined ? undefined : (wakes * 3600) / raw.idleSeconds;
+  // Besides what the window shows: the object's own cleanup alarm, at most one an hour while it
+  // keeps anything that expires (durable/src/object/mod.rs, ALARM_FIRST_MS), too rare to be seen
+  // in a window of a minute, so it is added as one wake an hour.
+  const perHour = wakes === undefined ? undefined : (wakes * 3600) / raw.idleSeconds + CLEANUP_WAKES_PER_HOUR;
   const awakePerHour = perHour === undefined ? undefined : Math.min(3600, perHour * perEventS);
   return {
     slept: true, wakes, writeWoke, perEventS, awakePerHour,

@@ -317,7 +317,7 @@ function idleSection(results) {
   out.push(`| awake per event once it sleeps (${HIBERNATION_DELAY_S} s + handling) | ${est.map((e) => (e?.slept ? secs(e.perEventS) : NA)).join(' | ')} |`);
   out.push(`| before: awake seconds per idle connected hour (object holds the streams) | ${secs(before)} | ${NA} | ${NA} |`);
   out.push(`| before: monthly duration cost per always-connected user | ${usd(monthlyUsd(before))} | ${NA} | ${NA} |`);
-  out.push(`| now: awake seconds per idle connected hour | ${est.map((e) => secs(e?.awakePerHour)).join(' | ')} |`);
+  out.push(`| now: awake seconds per idle connected hour (the window's wakes, plus one cleanup alarm an hour) | ${est.map((e) => secs(e?.awakePerHour)).join(' | ')} |`);
   out.push(`| now: monthly duration cost per always-connected user | ${est.map((e) => usd(e?.usdPerMonth)).join(' | ')} |`);
   out.push('');
   for (const [i, x] of sys.entries()) {

@@ -337,10 +337,11 @@ pub fn nfc(s: &str) -> String {
     worker::js_sys::JsString::from(s).normalize("NFC").into()
 }
 
-/// The first cleanup after MCP activity comes this long after it (nothing an MCP request creates
-/// is due sooner: sessions idle for at least a minute, events live an hour); the alarm then sets
-/// itself for exactly what is due next.
-const ALARM_FIRST_MS: i64 = 15 * 60 * 1000;
+/// The first cleanup after MCP activity comes at most this long after it: an hour, the life of a
+/// logged event, so an idle user's object is woken at most once an hour by its own cleanup (an
+/// idle session expires after `SESSION_TTL_SECS`, and is refused on access as soon as it has, so a
+/// late cleanup only frees its row later). The alarm then sets itself for exactly what is due next.
+const ALARM_FIRST_MS: i64 = 60 * 60 * 1000;
 /// A cleanup that stopped at its batch limit comes back this soon.
 const ALARM_AGAIN_MS: i64 = 1000;
 
