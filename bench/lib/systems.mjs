@@ -153,7 +153,9 @@ export function mcpOps({ stateless = false } = {}) {
       const n = r.structuredContent?.objects?.length ?? JSON.parse(r.content[0].text).objects.length;
       if (n !== 10) throw new Error(`list_objects returned ${n} objects, expected 10`);
       const g = await session.tool('get_object', { key: 'big.txt' });
-      const len = (g.structuredContent ?? JSON.parse(g.content[0].text)).content.length;
+      // Ours sends the bytes once, in an embedded resource block; the JS servers in structured content.
+      const embedded = g.content.find((c) => c.type === 'resource')?.resource.text;
+      const len = (embedded ?? (g.structuredContent ?? JSON.parse(g.content[0].text)).content).length;
       if (len !== MB.length) throw new Error(`get_object returned ${len} characters, expected ${MB.length}`);
     },
     op: {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { startStack, freePort } from '../support/stack.mjs';
 import { ROOT } from '../support/worker.mjs';
 import { login } from '../support/oauth-client.mjs';
+import { objectBody } from '../support/mcp-tools.mjs';
 
 const INSPECTOR = path.join(ROOT, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js');
 const HELPER = path.join(ROOT, 'tests/support/headless-open.mjs');
@@ -76,7 +77,8 @@ const toolResult = (r) => {
   assert.notEqual(res.isError, true, JSON.stringify(res.content));
   assert.ok(res.structuredContent, 'structuredContent');
   assert.deepEqual(JSON.parse(res.content[0].text), res.structuredContent, 'text copy of structuredContent');
-  return res.structuredContent;
+  const body = objectBody(res);
+  return body === undefined ? res.structuredContent : { ...res.structuredContent, content: body };
 };
 
 test('tools/list: every tool with its schemas and annotations', async () => {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { startStack, freePort } from '../support/stack.mjs';
 import { ROOT } from '../support/worker.mjs';
 import { StdioRpc } from '../support/stdio-rpc.mjs';
-import { connect, tool } from '../support/mcp-tools.mjs';
+import { connect, tool, objectBody } from '../support/mcp-tools.mjs';
 import { login } from '../support/oauth-client.mjs';
 
 const PROXY = path.join(ROOT, 'node_modules/mcp-remote/dist/proxy.js');
@@ -102,7 +102,7 @@ test('mcp-remote runs its own OAuth flow headlessly and bridges initialize, tool
   assert.deepEqual(listed.structuredContent.objects.map((o) => o.key), ['desktop/hello.txt']);
   assert.deepEqual(JSON.parse(listed.content[0].text), listed.structuredContent, 'text copy of structuredContent');
   const got = await callTool(c, 'get_object', { key: 'desktop/hello.txt' });
-  assert.equal(got.structuredContent.content, 'from Claude Desktop');
+  assert.equal(objectBody(got), 'from Claude Desktop');
 
   // What mcp-remote registered and stored, all under MCP_REMOTE_CONFIG_DIR.
   const files = readdirSync(path.join(dir, 'mcp-auth'), { recursive: true }).map(String);

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startWorker } from '../support/worker.mjs';
 import { baseVars } from '../support/vars.mjs';
 import { devToken } from '../support/tokens.mjs';
+import { objectBody } from '../support/mcp-tools.mjs';
 import { post, rpc, rawSession, LATEST } from '../support/mcp.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -48,7 +49,8 @@ async function callTool(sid, name, args) {
     : JSON.parse(text);
   assert.ok(msg.result, text);
   assert.notEqual(msg.result.isError, true, `${name}: ${msg.result.content?.[0]?.text}`);
-  return msg.result.structuredContent;
+  const body = objectBody(msg.result);
+  return body === undefined ? msg.result.structuredContent : { ...msg.result.structuredContent, content: body };
 }
 
 /** The whole audit trail, oldest first. */
@@ -166,7 +168,7 @@ test('(a) a session held by the SDK client continues across a restart with the s
     assert.equal(transport.sessionId, sid, 'the session id is unchanged');
     const r = await client.callTool({ name: 'get_object', arguments: { key: 'faults/a.txt' } });
     assert.equal(r.isError, false, JSON.stringify(r));
-    assert.equal(r.structuredContent.content, 'by another session, before');
+    assert.equal(objectBody(r), 'by another session, before');
     const ping = await post(worker.url, alice.access_token, rpc('ping'), session(sid));
     assert.equal(ping.status, 200, 'the server still knows the session');
     await ping.body?.cancel();

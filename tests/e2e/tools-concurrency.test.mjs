@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startWorker } from '../support/worker.mjs';
 import { baseVars } from '../support/vars.mjs';
-import { devToken, connect, tool } from '../support/mcp-tools.mjs';
+import { devToken, connect, tool, objectBody } from '../support/mcp-tools.mjs';
 
 const CLIENTS = 16;
 const WRITES = 50;
@@ -37,7 +37,7 @@ async function sharedAppend(c, token) {
     const cur = await c.callTool({ name: 'get_object', arguments: { key: 'shared/log.txt' } });
     const args = cur.isError
       ? { key: 'shared/log.txt', content: token, if_none_match: '*' }
-      : { key: 'shared/log.txt', content: `${cur.structuredContent.content}\n${token}`, if_match: cur.structuredContent.etag };
+      : { key: 'shared/log.txt', content: `${objectBody(cur)}\n${token}`, if_match: cur.structuredContent.etag };
     const r = await c.callTool({ name: 'put_object', arguments: args });
     if (!r.isError) return { ...r.structuredContent, attempts: attempt, content: args.content };
     assert.match(r.content[0].text, /Precondition failed/, 'only a lost race may refuse the write');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startWorker } from '../support/worker.mjs';
 import { baseVars } from '../support/vars.mjs';
-import { devToken, connect, tool, toolError } from '../support/mcp-tools.mjs';
+import { devToken, connect, tool, toolError, objectBody } from '../support/mcp-tools.mjs';
 
 let worker;
 let stateDir;
@@ -118,7 +118,10 @@ test('objects above 1 MiB return their head, truncated, with a resource_link to 
   const s = r.structuredContent;
   assert.equal(s.truncated, true);
   assert.equal(s.size, big.length);
-  const head = Buffer.from(s.content, 'base64');
+  // The metadata first (structuredContent's text copy), the bytes once, then the link.
+  assert.deepEqual(r.content.map((c) => c.type), ['text', 'resource', 'resource_link']);
+  assert.ok(r.content[0].text.length < 1000, 'the text copy is the metadata alone');
+  const head = Buffer.from(objectBody(r), 'base64');
   assert.equal(head.length, MiB);
   assert.ok(head.equals(big.subarray(0, MiB)));
   const link = r.content.find((c) => c.type === 'resource_link');

@@ -32,6 +32,7 @@ import { randomBytes } from 'node:crypto';
 import { baseVars } from '../support/vars.mjs';
 import { devToken } from '../support/tokens.mjs';
 import { login } from '../support/oauth-client.mjs';
+import { objectBody } from '../support/mcp-tools.mjs';
 // /proc readings (the workerd processes under this Node process, their resident memory) are the bench's.
 import { workerdPids, rssKiB } from '../../bench/lib/proc.mjs';
 
@@ -47,6 +48,11 @@ const MAX_APPEND_ATTEMPTS = 500;
 function percentile(sorted, p) {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** A `get_object` result as metadata plus `content`, the bytes of its embedded resource block. */
+function readObject(r) {
+  return { ...r.structuredContent, content: objectBody(r) };
 }
 
 /** Parses an SSE body into its `data` payloads (JSON-RPC messages). */
@@ -270,7 +276,7 @@ export async function runLoad(o = {}) {
         const want = lastOwn.get(`${slot.user.u} ${key}`);
         const r = await callTool(slot.user, slot.sid, 'get_object', { key });
         if (!tooling(r, 'get_object')) return;
-        const got = r.structuredContent;
+        const got = readObject(r);
         if (got.etag !== want.etag || got.content !== want.content) {
           st.lostInline = (st.lostInline ?? 0) + 1;
           fail(`LOST WRITE (read during the run): ${key} of user ${slot.user.u} is ${got.etag}, acknowledged ${want.etag}`);
@@ -295,7 +301,7 @@ export async function runLoad(o = {}) {
             if (!/not found/i.test(cur.content?.[0]?.text ?? '')) return void tooling(cur, 'get_object (contended)');
             args = { key: CONTENDED_KEY, content: token, content_type: 'text/plain', if_none_match: '*' };
           } else {
-            const c = cur.structuredContent;
+            const c = readObject(cur);
             args = { key: CONTENDED_KEY, content: `${c.content}\n${token}`, content_type: 'text/plain', if_match: c.etag };
           }
           const r = await callTool(slot.user, slot.sid, 'put_object', args);
@@ -462,7 +468,7 @@ export async function runLoad(o = {}) {
         while (next < finals.length) {
           const a = finals[next++];
           const r = await callTool(user, sid, 'get_object', { key: a.key });
-          const got = r.isError ? undefined : r.structuredContent;
+          const got = r.isError ? undefined : readObject(r);
           if (!got || got.etag !== a.etag || got.content !== a.content || listed.get(a.key) !== a.etag) {
             lost.own++;
             fail(`LOST WRITE: user ${user.u} ${a.key}: acknowledged ${a.etag}, R2 has ${got?.etag ?? r.content?.[0]?.text} (listed ${listed.get(a.key)})`);
@@ -474,7 +480,7 @@ export async function runLoad(o = {}) {
       const appends = mine.filter((a) => a.key === CONTENDED_KEY);
       if (appends.length) {
         const r = await callTool(user, sid, 'get_object', { key: CONTENDED_KEY });
-        const got = r.isError ? undefined : r.structuredContent;
+        const got = r.isError ? undefined : readObject(r);
         const lines = (got?.content ?? '').split('\n');
         const count = new Map();
         for (const l of lines) count.set(l, (count.get(l) ?? 0) + 1);

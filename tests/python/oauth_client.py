@@ -113,6 +113,17 @@ def structured(result: Any, name: str) -> dict[str, Any]:
     return data
 
 
+def object_body(result: Any) -> str:
+    """get_object's bytes, sent once: its one embedded resource block's text (or base64 blob)."""
+    blocks = [c for c in result.content if c.type == "resource"]
+    if len(blocks) != 1:
+        raise RuntimeError(f"get_object: {len(blocks)} embedded resources, expected 1")
+    if "content" in (result.structured_content or {}):
+        raise RuntimeError("get_object: the bytes are in structuredContent too")
+    resource = blocks[0].resource
+    return getattr(resource, "text", None) or getattr(resource, "blob", "")
+
+
 async def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--server-url", required=True)
@@ -178,10 +189,11 @@ async def main() -> int:
             tools = await client.list_tools()
             report["tools"] = sorted(t.name for t in tools.tools)
             put = structured(await client.call_tool("put_object", {"key": args.key, "content": args.content}), "put_object")
-            got = structured(await client.call_tool("get_object", {"key": args.key}), "get_object")
+            got_result = await client.call_tool("get_object", {"key": args.key})
+            got = structured(got_result, "get_object")
             listed = structured(await client.call_tool("list_objects", {"prefix": args.key.rsplit("/", 1)[0] + "/"}), "list_objects")
             report["put"] = put
-            report["get"] = {"content": got["content"], "etag": got["etag"]}
+            report["get"] = {"content": object_body(got_result), "etag": got["etag"]}
             report["list"] = [o["key"] for o in listed["objects"]]
         assert storage.tokens is not None and storage.client_info is not None
         report["client"] = {

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::mcp::jsonrpc::{parse, INVALID_PARAMS, RESOURCE_NOT_FOUND};
+#[cfg(feature = "conformance")]
 use crate::mcp::outcome::{Finish, Step};
 
 fn session(version: Version) -> SessionRecord {

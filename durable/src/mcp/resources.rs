@@ -5,11 +5,12 @@
 //! characters and `/`. The template is `r2://objects/{+key}` (RFC 6570 reserved expansion, so
 //! `/` stays). Keys are the user's own, without the namespace prefix, which never leaves R2.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::jsonrpc::{RpcError, INVALID_PARAMS, RESOURCE_NOT_FOUND};
 use super::pagination::Cursor;
 use super::version::Version;
+use crate::storage::content::Body;
 
 pub const URI_PREFIX: &str = "r2://objects/";
 pub const URI_TEMPLATE: &str = "r2://objects/{+key}";
@@ -96,19 +97,24 @@ pub fn is_text_like(content_type: Option<&str>) -> bool {
         )
 }
 
-/// `resources/read` result for one object: `text` when `text` is given (UTF-8 text-like
-/// content), else `blob` (base64 the glue encoded).
-pub fn read_result(uri: &str, mime_type: Option<&str>, text: Option<&str>, blob_base64: Option<&str>) -> Value {
-    let mut c = json!({ "uri": uri });
+/// One resource's contents as `resources/read` and embedded resources carry them: `text`, or
+/// `blob` in base64.
+pub fn contents(uri: &str, mime_type: Option<&str>, body: Body) -> Value {
+    let mut c = Map::new();
+    c.insert("uri".into(), uri.into());
     if let Some(m) = mime_type {
-        c["mimeType"] = m.into();
+        c.insert("mimeType".into(), m.into());
     }
-    match (text, blob_base64) {
-        (Some(t), _) => c["text"] = t.into(),
-        (None, Some(b)) => c["blob"] = b.into(),
-        (None, None) => c["text"] = "".into(),
-    }
-    json!({ "contents": [c] })
+    match body {
+        Body::Text(t) => c.insert("text".into(), t.into()),
+        Body::Base64(b) => c.insert("blob".into(), b.into()),
+    };
+    Value::Object(c)
+}
+
+/// `resources/read` result for one object.
+pub fn read_result(uri: &str, mime_type: Option<&str>, body: Body) -> Value {
+    json!({ "contents": [contents(uri, mime_type, body)] })
 }
 
 /// Resource not found: -32002 up to 2025-11-25, -32602 on 2026-07-28 (changelog minor 6).

@@ -25,6 +25,12 @@ pub fn error_result(message: impl Into<String>) -> Value {
     json!({ "content": [{ "type": "text", "text": message.into() }], "isError": true })
 }
 
+/// An embedded resource content block (server/tools §Embedded Resources): `contents` from
+/// [`super::resources::contents`]. How `get_object` sends an object's bytes, once.
+pub fn embedded_resource(contents: Value) -> Value {
+    json!({ "type": "resource", "resource": contents })
+}
+
 /// A `resource_link` content block (2025-06-18+) pointing at a whole object.
 pub fn resource_link(uri: &str, name: &str, mime_type: Option<&str>, size: Option<u64>) -> Value {
     let mut o = Map::new();

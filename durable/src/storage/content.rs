@@ -29,6 +29,35 @@ pub fn encoding_for(content_type: Option<&str>, bytes: &[u8]) -> Encoding {
     }
 }
 
+/// Object bytes as a client receives them: UTF-8 text as it is, anything else in base64 (see
+/// [`encoding_for`]). Built once per answer and moved into it, never copied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    Text(String),
+    Base64(String),
+}
+
+impl Body {
+    /// `bytes` (already cut with [`utf8_cut`] when truncated) for an object of `content_type`.
+    pub fn of(content_type: Option<&str>, bytes: Vec<u8>) -> Body {
+        use base64::Engine;
+        match encoding_for(content_type, &bytes) {
+            Encoding::Text => match String::from_utf8(bytes) {
+                Ok(s) => Body::Text(s),
+                Err(e) => Body::Base64(base64::engine::general_purpose::STANDARD.encode(e.as_bytes())),
+            },
+            Encoding::Base64 => Body::Base64(base64::engine::general_purpose::STANDARD.encode(&bytes)),
+        }
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        match self {
+            Body::Text(_) => Encoding::Text,
+            Body::Base64(_) => Encoding::Base64,
+        }
+    }
+}
+
 /// The longest prefix length ≤ `len` of `bytes` that does not split a UTF-8 sequence (only the
 /// last 3 bytes can be a partial character). Used when text is cut at the inline limit.
 pub fn utf8_cut(bytes: &[u8], len: usize) -> usize {
@@ -70,6 +99,14 @@ mod tests {
         );
         assert_eq!(encoding_for(Some("image/png"), b"PNG"), Encoding::Base64);
         assert_eq!(encoding_for(None, b"hi"), Encoding::Base64);
+    }
+
+    #[test]
+    fn body_moves_text_and_encodes_the_rest() {
+        assert_eq!(Body::of(Some("text/plain"), "é".as_bytes().to_vec()), Body::Text("é".into()));
+        assert_eq!(Body::of(Some("text/plain"), vec![0xff]), Body::Base64("/w==".into()));
+        assert_eq!(Body::of(None, b"hi".to_vec()), Body::Base64("aGk=".into()));
+        assert_eq!(Body::of(Some("application/json"), b"{}".to_vec()).encoding(), Encoding::Text);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `get_object`: an object's content — text for text-like content types, base64 otherwise — or a
-//! byte range of it. Above the inline limit (1 MiB) the first part comes back with
+//! byte range of it. Metadata in `structuredContent`; the bytes once, in an embedded resource
+//! block. Above the inline limit (1 MiB) the first part comes back with
 //! `truncated: true` and a `resource_link` to the whole object. A read: straight to R2.
 
 use serde::Deserialize;
@@ -12,7 +13,7 @@ use crate::storage::range::ByteRange;
 pub const TOOL: Tool = Tool {
     name: "get_object",
     title: "Read an object",
-    description: "Read an object's content: text for text-like content types, base64 otherwise. Objects larger than the inline limit (1 MiB) return their first part with `truncated: true` and a resource link to the whole object. `range` reads a byte range.",
+    description: "Read an object's content. The result's metadata (size, etag, content type, range) is the structured output; the bytes come once, in an embedded resource content block: `text` for text-like content types, `blob` (base64) otherwise. Objects larger than the inline limit (1 MiB) return their first part with `truncated: true` and a resource link to the whole object. `range` reads a byte range.",
     input_schema: r##"{
   "type": "object",
   "properties": {
@@ -39,12 +40,13 @@ pub const TOOL: Tool = Tool {
     "etag": { "type": "string" },
     "content_type": { "type": ["string", "null"] },
     "uploaded": { "type": "string" },
-    "encoding": { "enum": ["text", "base64"] },
-    "content": { "type": "string" },
+    "encoding": { "enum": ["text", "base64"], "description": "How the bytes are carried in the embedded resource content block: `text`, or `blob` in base64." },
     "offset": { "type": "integer", "description": "First byte returned." },
-    "truncated": { "type": "boolean", "description": "True when only part of the requested bytes is returned." }
+    "length": { "type": "integer", "description": "Bytes returned." },
+    "truncated": { "type": "boolean", "description": "True when only part of the requested bytes is returned." },
+    "resource_uri": { "type": "string" }
   },
-  "required": ["key", "size", "etag", "encoding", "content", "offset", "truncated"]
+  "required": ["key", "size", "etag", "encoding", "offset", "length", "truncated", "resource_uri"]
 }"##,
     annotations: Annotations::READ,
 };
@@ -77,14 +79,13 @@ pub use glue::apply;
 
 #[cfg(target_arch = "wasm32")]
 mod glue {
-    use base64::Engine;
     use serde_json::{json, Value};
     use worker::Range;
 
     use super::Args;
-    use crate::mcp::resources::{is_text_like, uri_for_key};
-    use crate::mcp::tool_result::{error_result, resource_link, structured_result};
-    use crate::storage::content::{encoding_for, utf8_cut, Encoding};
+    use crate::mcp::resources::{contents, is_text_like, uri_for_key};
+    use crate::mcp::tool_result::{embedded_resource, error_result, resource_link, structured_result};
+    use crate::storage::content::{utf8_cut, Body};
     use crate::storage::range::{self, Ask, INLINE_LIMIT};
     use crate::tools::r2::{self, Io};
     use crate::tools::{not_found, ToolOutcome};
@@ -149,12 +150,7 @@ mod glue {
         }
         truncated |= (bytes.len() as u64) < span_len;
         let length = bytes.len();
-        let encoding = encoding_for(content_type.as_deref(), &bytes);
-        let content = match encoding {
-            // Checked UTF-8 by `encoding_for`: no copy.
-            Encoding::Text => String::from_utf8(bytes).unwrap_or_default(),
-            Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(&bytes),
-        };
+        let body = Body::of(content_type.as_deref(), bytes);
         let uri = uri_for_key(&a.key);
         let structured = json!({
             "key": a.key,
@@ -162,16 +158,17 @@ mod glue {
             "etag": object.etag(),
             "content_type": content_type,
             "uploaded": r2::uploaded(&object),
-            "encoding": encoding.as_str(),
-            "content": content,
+            "encoding": body.encoding().as_str(),
             "offset": offset,
             "length": length,
             "truncated": truncated,
             "resource_uri": uri,
         });
+        // The metadata in `structuredContent` (and its text copy); the bytes once, after it.
         let mut result = structured_result(structured, io.ctx.version);
-        if truncated && io.ctx.version.has_structured_content() {
-            if let Some(blocks) = result.get_mut("content").and_then(Value::as_array_mut) {
+        if let Some(blocks) = result.get_mut("content").and_then(Value::as_array_mut) {
+            blocks.push(embedded_resource(contents(&uri, content_type.as_deref(), body)));
+            if truncated && io.ctx.version.has_structured_content() {
                 blocks.push(resource_link(&uri, &a.key, content_type.as_deref(), Some(size)));
             }
         }

@@ -2,7 +2,6 @@
 //! over the user's namespace, `resources/read` returns a whole object (the target of
 //! `get_object`'s `resource_link`), and key completion lists by prefix with `/` folders.
 
-use base64::Engine;
 use serde_json::Value;
 use worker::{Bucket, Include};
 
@@ -10,7 +9,7 @@ use super::{internal, ToolContext};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::pagination::Cursor;
 use crate::mcp::resources::{self as res, ObjectEntry};
-use crate::storage::content::{encoding_for, Encoding};
+use crate::storage::content::Body;
 use crate::storage::namespace::Namespace;
 use crate::storage::range::RESOURCE_READ_LIMIT;
 use crate::tools::r2;
@@ -106,18 +105,7 @@ pub async fn read(
         .await
         .map_err(|e| internal(format!("R2: {}", r2::message(&e))))?;
     let ct = r2::content_type(&object);
-    Ok(match encoding_for(ct.as_deref(), &bytes) {
-        Encoding::Text => res::read_result(
-            uri,
-            ct.as_deref(),
-            Some(&String::from_utf8(bytes).unwrap_or_default()),
-            None,
-        ),
-        Encoding::Base64 => {
-            let b = base64::engine::general_purpose::STANDARD.encode(&bytes);
-            res::read_result(uri, ct.as_deref(), None, Some(&b))
-        }
-    })
+    Ok(res::read_result(uri, ct.as_deref(), Body::of(ct.as_deref(), bytes)))
 }
 
 pub async fn complete(bucket: &Bucket, ns: &Namespace, prefix: &str) -> Result<Value, RpcError> {
