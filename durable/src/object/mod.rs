@@ -241,9 +241,10 @@ impl UserObject {
                 identity: identity.clone(),
             },
             Caller::Bearer { token, user_key, grant_id, resource } => {
-                match self.verify(token, user_key, grant_id, resource)? {
+                match self.verify(token, user_key, grant_id, resource) {
                     Ok(caller) => caller,
-                    Err(why) => {
+                    Err(grants::BearerError::Storage(e)) => return Err(e),
+                    Err(grants::BearerError::Refused(why)) => {
                         let mut resp = Response::error("unauthorized", 401)?;
                         let reply = McpReply { auth_error: Some(why.into()), ..Default::default() };
                         resp.headers_mut().set(REPLY_HEADER, &to_header(&reply))?;
@@ -258,17 +259,14 @@ impl UserObject {
     }
 
     /// The caller behind a bearer token (parsed, and its routing tag checked, by the Worker):
-    /// recently verified tokens from memory, others from SQLite. `Err`: why it was refused.
-    fn verify(&self, token: &str, user_key: &str, grant_id: &str, resource: &str) -> Result<std::result::Result<McpCaller, &'static str>> {
+    /// recently verified tokens from memory, others from SQLite.
+    fn verify(&self, token: &str, user_key: &str, grant_id: &str, resource: &str) -> std::result::Result<McpCaller, grants::BearerError> {
         let key = (crate::grants::token::hash(token), resource.to_owned());
         let cached = self.verified.borrow().get(&key).filter(|(_, exp)| db::now_secs() < *exp).map(|(c, _)| c.clone());
         if let Some(caller) = cached {
-            return Ok(Ok(caller));
+            return Ok(caller);
         }
-        let found = match grants::authenticate(&self.sql, &key.0, grant_id, token, resource)? {
-            Ok(found) => found,
-            Err(why) => return Ok(Err(why)),
-        };
+        let found = grants::authenticate(&self.sql, &key.0, grant_id, token, resource)?;
         let expires_at = found.info.expires_at;
         let caller = McpCaller {
             user_key: user_key.to_owned(),
@@ -282,7 +280,7 @@ impl UserObject {
             verified.clear();
         }
         verified.insert(key, (caller.clone(), expires_at));
-        Ok(Ok(caller))
+        Ok(caller)
     }
 
     /// Makes sure cleanup runs within [`ALARM_FIRST_MS`] of an MCP request (which may have

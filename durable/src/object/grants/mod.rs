@@ -424,24 +424,38 @@ pub struct Caller {
     pub identity: UserIdentity,
 }
 
+/// Why a bearer check produced no caller.
+#[derive(Debug)]
+pub enum BearerError {
+    /// Not good for this request: `invalid_token` for the client, with this description (never
+    /// the token itself).
+    Refused(&'static str),
+    /// SQLite failed: the server's fault.
+    Storage(worker::Error),
+}
+
+impl From<worker::Error> for BearerError {
+    fn from(e: worker::Error) -> Self {
+        BearerError::Storage(e)
+    }
+}
+
 /// The `/mcp` bearer check of a token the Worker parsed (`hash`: its SHA-256; `grant_id`: its
 /// grant): its row, its grant, the resource it was issued for, and the sealed identity it unwraps.
-/// Every failure is `invalid_token` for the client; the `Err` says why (for the error
-/// description, never the token itself).
-pub fn authenticate(sql: &SqlStorage, hash: &str, grant_id: &str, bearer: &str, resource: &str) -> worker::Result<Result<Caller, &'static str>> {
-    const UNKNOWN: &str = "the access token is unknown, expired or revoked";
+pub fn authenticate(sql: &SqlStorage, hash: &str, grant_id: &str, bearer: &str, resource: &str) -> Result<Caller, BearerError> {
+    const UNKNOWN: BearerError = BearerError::Refused("the access token is unknown, expired or revoked");
     let Some((access, wrap)) = access_token_of(sql, hash, grant_id)? else {
-        return Ok(Err(UNKNOWN));
+        return Err(UNKNOWN);
     };
-    let Some(row) = load(sql, grant_id)? else { return Ok(Err(UNKNOWN)) };
+    let Some(row) = load(sql, grant_id)? else { return Err(UNKNOWN) };
     let info = match rules::check_access(&access, &row.record, resource, now_secs()) {
         Ok(info) => info,
-        Err(GrantError::ResourceMismatch) => return Ok(Err("the access token was issued for another resource")),
-        Err(GrantError::AccessExpired) => return Ok(Err("the access token has expired")),
-        Err(_) => return Ok(Err(UNKNOWN)),
+        Err(GrantError::ResourceMismatch) => return Err(BearerError::Refused("the access token was issued for another resource")),
+        Err(GrantError::AccessExpired) => return Err(BearerError::Refused("the access token has expired")),
+        Err(_) => return Err(UNKNOWN),
     };
     let Some(props) = sealed::unwrap(&wrap, bearer).and_then(|key| open_props(&key, &row)) else {
-        return Ok(Err(UNKNOWN));
+        return Err(UNKNOWN);
     };
-    Ok(Ok(Caller { info, identity: props.identity }))
+    Ok(Caller { info, identity: props.identity })
 }
