@@ -378,3 +378,26 @@ fn an_initialize_with_an_oversized_client_declaration_is_invalid_params_and_star
     let ok = json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "x".repeat(1000), "version": "1"}});
     assert!(matches!(run(&c, json!({"jsonrpc":"2.0","id":1,"method":"initialize","params": ok})), Outcome::StartSession { .. }));
 }
+
+#[test]
+fn the_object_browser_page_is_listed_first_and_read_in_both_eras() {
+    let s = session(Version::V2025_11_25);
+    for c in [ctx(Some(&s)), Ctx { header_version: Version::V2026_07_28, ..ctx(None) }] {
+        let modern_era = c.header_version.is_stateless();
+        let body = |m: &str, p: Value| if modern_era { modern(m, p) } else { req(m, p) };
+        match run(&c, body("resources/list", json!({}))) {
+            Outcome::ListResources { cursor: None, extra, .. } => assert_eq!(extra, vec![crate::mcp::app::view_resource()]),
+            other => panic!("{other:?}"),
+        }
+        let next = crate::mcp::pagination::Cursor::Upstream("r2".into()).encode();
+        match run(&c, body("resources/list", json!({"cursor": next}))) {
+            Outcome::ListResources { extra, .. } => assert!(extra.is_empty(), "only on the first page"),
+            other => panic!("{other:?}"),
+        }
+        let o = run(&c, body("resources/read", json!({"uri": crate::mcp::app::VIEW_URI})));
+        assert!(matches!(o, Outcome::ReadView { .. }), "{o:?}");
+        let (_, b) = reply_body(run(&c, body("resources/read", json!({"uri": "ui://r2/other"}))));
+        assert!(b["error"].is_object());
+    }
+}
+

@@ -149,6 +149,7 @@ async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome, reply: &mut Mc
         Outcome::ReadResource { call, uri, key } => {
             work::resource(host, &asker, &call, ResourceWork::Read { uri, key }).await
         }
+        Outcome::ReadView { call } => work::resource(host, &asker, &call, ResourceWork::View).await,
         Outcome::CompleteKeys { call, prefix } => {
             work::resource(host, &asker, &call, ResourceWork::Complete { prefix }).await
         }

@@ -15,6 +15,7 @@ use super::emit::Out;
 use super::sessions::Stored;
 use super::streams::{self, Kind};
 use super::{fixtures, notify, replies, Host};
+use crate::mcp::app;
 use crate::mcp::dispatch;
 use crate::mcp::http_rules::Accepts;
 use crate::mcp::jsonrpc::{self, RpcError};
@@ -145,9 +146,12 @@ pub enum ResourceWork {
     List { cursor: Option<Cursor>, extra: Vec<Value> },
     Read { uri: String, key: String },
     Complete { prefix: String },
+    /// The object browser's page (`ui://`, MCP Apps), from the static assets.
+    View,
 }
 
-/// `resources/list`, `resources/read`, `completion/complete` over the user's objects.
+/// `resources/list`, `resources/read`, `completion/complete` over the user's objects, and
+/// `resources/read` of the object browser's page.
 pub async fn resource(host: &Rc<Host>, asker: &Asker, call: &Call, what: ResourceWork) -> Result<Response> {
     let noop = |_: f64, _: Option<f64>, _: Option<String>| {};
     let ctx = ToolContext {
@@ -177,6 +181,7 @@ pub async fn resource(host: &Rc<Host>, asker: &Asker, call: &Call, what: Resourc
         }
         ResourceWork::Read { uri, key } => host.r2.read_resource(&ctx, &uri, &key).await,
         ResourceWork::Complete { prefix } => host.r2.complete_keys(&ctx, &prefix).await,
+        ResourceWork::View => host.view.html().await.map(|html| app::read_result(&html)),
     };
     match result {
         Ok(v) => replies::message(200, &dispatch::reply(call, v), asker.accepts, None),
