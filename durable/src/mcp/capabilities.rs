@@ -15,7 +15,9 @@ pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const INSTRUCTIONS: &str = "Tools for your own object storage (Cloudflare R2). Keys look like paths \
 (`notes/2025/todo.md`). Use list_objects with delimiter \"/\" to browse folders, head_object to check \
 size and etag, get_object to read, and put_object with if_match (or if_none_match \"*\") to write \
-without overwriting someone else's change. recent_changes shows who changed what.";
+without overwriting someone else's change. recent_changes shows who changed what. browse_objects shows \
+a folder to the user as an interactive object browser where the client renders MCP Apps (and as text \
+elsewhere); the ui_* tools are that browser's own actions.";
 
 /// How long clients may cache list results on 2026-07-28 (`ttlMs`); lists differ per user.
 pub const LIST_TTL_MS: u64 = 60_000;

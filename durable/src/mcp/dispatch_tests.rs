@@ -112,11 +112,11 @@ fn session_era_request_without_session_is_400() {
 fn tools_list_shows_the_role_s_tools() {
     let s = session(Version::V2025_11_25);
     let (_, b) = reply_body(run(&ctx(Some(&s)), req("tools/list", json!({}))));
-    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 8);
+    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 15);
     let mut c = ctx(Some(&s));
     c.role = Role::ReadOnly;
     let (_, b) = reply_body(run(&c, req("tools/list", json!({}))));
-    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 4);
+    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 7);
     assert!(b["result"].get("nextCursor").is_none());
 }
 
@@ -401,3 +401,15 @@ fn the_object_browser_page_is_listed_first_and_read_in_both_eras() {
     }
 }
 
+#[test]
+fn both_eras_list_browse_objects_with_the_same_app_metadata() {
+    let s = session(Version::V2025_11_25);
+    let tools = |c: &Ctx, b: Value| {
+        let (_, body) = reply_body(run(c, b));
+        body["result"]["tools"].as_array().unwrap().iter().map(|t| (t["name"].clone(), t.get("_meta").cloned())).collect::<Vec<_>>()
+    };
+    let session_era = tools(&ctx(Some(&s)), req("tools/list", json!({})));
+    let stateless = tools(&Ctx { header_version: Version::V2026_07_28, ..ctx(None) }, modern("tools/list", json!({})));
+    assert_eq!(session_era, stateless);
+    assert!(session_era.iter().any(|(n, m)| n == "browse_objects" && m.is_some()));
+}

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool};
+use super::{args, Annotations, Tool, Ui};
 use crate::storage::keys::KeyRules;
 use crate::storage::range::ByteRange;
 
@@ -47,6 +47,7 @@ pub const TOOL: Tool = Tool {
   "required": ["key", "size", "etag", "encoding", "content", "offset", "truncated"]
 }"##,
     annotations: Annotations::READ,
+    ui: Ui::None,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

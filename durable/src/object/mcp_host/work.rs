@@ -26,13 +26,15 @@ use crate::mcp::version::Version;
 use crate::object::r2tools::ToolContext;
 use super::sockets::Listening;
 use crate::object::McpCaller;
-use crate::tools::Request;
+use crate::tools::{Request, Role};
 use r2_mcp_wire::mcp_call::McpReply;
 
 /// Who is asking and in which session: what every effect needs besides its own inputs.
 #[derive(Clone)]
 pub struct Asker {
     pub caller: McpCaller,
+    /// The caller's role, as the engine saw it.
+    pub role: Role,
     pub session: Option<Stored>,
     pub client_name: Option<String>,
     pub accepts: Accepts,
@@ -127,6 +129,7 @@ pub async fn tool(host: &Rc<Host>, asker: Asker, call: Call, request: Request) -
         };
         let ctx = ToolContext {
             caller: &a.caller,
+            role: a.role,
             session_id: a.session_id(),
             client_name: a.client_name.as_deref(),
             version: call.version,
@@ -156,6 +159,7 @@ pub async fn resource(host: &Rc<Host>, asker: &Asker, call: &Call, what: Resourc
     let noop = |_: f64, _: Option<f64>, _: Option<String>| {};
     let ctx = ToolContext {
         caller: &asker.caller,
+        role: asker.role,
         session_id: asker.session_id(),
         client_name: asker.client_name.as_deref(),
         version: call.version,
