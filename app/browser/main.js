@@ -263,7 +263,7 @@ function select(o, { focus = true } = {}) {
   $('d-name').textContent = o.name;
   const meta = $('d-meta');
   meta.replaceChildren();
-  for (const [k, v] of [['Key', o.key], ['Size', `${humanSize(o.size)} (${o.size.toLocaleString()} bytes)`], ['Type', o.content_type ?? 'unknown'], ['Modified', humanTime(o.uploaded, state.context)], ['ETag', o.etag]]) {
+  for (const [k, v] of [['Key', o.key], ['Size', `${humanSize(o.size)} (${o.size.toLocaleString(state.context.locale || undefined)} bytes)`], ['Type', o.content_type ?? 'unknown'], ['Modified', humanTime(o.uploaded, state.context)], ['ETag', o.etag]]) {
     meta.append(h('dt', {}, k), h('dd', {}, v));
   }
   hideForms();
@@ -309,8 +309,9 @@ async function preview(o) {
     if (kind === 'image') {
       box.replaceChildren(h('img', { src: imageDataUrl(got.content_type ?? o.content_type, got.encoding, got.content), alt: `Preview of ${o.name}` }));
     } else if (got.encoding === 'text') {
-      const more = got.size > got.length ? h('p', { class: 'muted' }, `The first ${humanSize(got.length)} of ${humanSize(got.size)}.`) : null;
-      box.replaceChildren(h('pre', { tabindex: '0', 'aria-label': `Content of ${o.name}` }, got.content), more);
+      const pre = h('pre', { tabindex: '0', 'aria-label': `Content of ${o.name}` }, got.content);
+      if (got.size > got.length) box.replaceChildren(pre, h('p', { class: 'muted' }, `The first ${humanSize(got.length)} of ${humanSize(got.size)}.`));
+      else box.replaceChildren(pre);
     } else {
       box.replaceChildren(h('p', { class: 'muted' }, 'This object is not UTF-8 text: no preview.'));
     }
@@ -590,7 +591,10 @@ function wire() {
     $('dir').setAttribute('aria-label', desc ? 'Descending order (change to ascending)' : 'Ascending order (change to descending)');
     renderRows();
   });
-  $('refresh-btn').addEventListener('click', () => reload());
+  $('refresh-btn').addEventListener('click', () => {
+    reload();
+    refreshChanges();
+  });
   $('prev').addEventListener('click', () => {
     const back = [...state.back];
     const cursor = back.pop();
