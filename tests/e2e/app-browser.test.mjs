@@ -27,6 +27,7 @@ import { Browser } from '../support/browser.mjs';
 import { pool } from '../support/mcp-tools.mjs';
 import { post, rpc, modernRpc, rawSession, MODERN, LATEST } from '../support/mcp.mjs';
 import { ROOT } from '../support/worker.mjs';
+import { devToken } from '../support/tokens.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-results/app-browser');
@@ -89,7 +90,7 @@ async function call(client, name, args) {
 before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: scripts/setup installs Debian's chromium`);
   mkdirSync(SHOTS, { recursive: true });
-  stack = await startStack();
+  stack = await startStack({ vars: { READONLY_GROUP: 'readers' } });
   host = await startAppHost();
   const auth = await login(stack.mcpUrl, { user: { email: USER }, clientName: 'seeding client' });
   seederToken = auth.tokens().access_token;
@@ -120,7 +121,7 @@ after(async () => {
 });
 
 /** A host page in its own browser context, logged in as `email` (OAuth from the page). */
-async function openHost({ email = USER, viewport = { width: 1000, height: 900 }, colorScheme = 'light' } = {}) {
+async function openHost({ email = USER, groups = '', viewport = { width: 1000, height: 900 }, colorScheme = 'light' } = {}) {
   const context = await browser.newContext({ viewport, colorScheme });
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -130,7 +131,7 @@ async function openHost({ email = USER, viewport = { width: 1000, height: 900 },
   });
   await page.exposeFunction('__walkLogin', async (url, who) => {
     const redirectUrl = `${host.url}callback`;
-    return (await walkLogin(new Browser(), url, { redirectUrl, user: { email: who } })).href;
+    return (await walkLogin(new Browser(), url, { redirectUrl, user: { email: who, groups } })).href;
   });
   await page.goto(host.url);
   await page.waitForFunction(() => window.__host);
@@ -507,6 +508,28 @@ test('the view follows the host: light and dark themes, its style variables, pho
     await phone.context.close();
   }
   assert.deepEqual(pageErrors, [], 'no errors and no CSP violations in the host, the proxy or the view');
+});
+
+test('a read-only user gets the browser without its write actions, and the write twins stay refused', async () => {
+  const reader = await openHost({ email: 'reader@example.com', groups: 'readers' });
+  try {
+    const names = reader.tools.map((t) => t.name);
+    assert.ok(names.includes('browse_objects') && names.includes('ui_get_object') && names.includes('ui_changes'), names.join(','));
+    assert.ok(!names.some((n) => ['ui_put_object', 'ui_copy_object', 'ui_move_object', 'ui_delete_object', 'put_object'].includes(n)), names.join(','));
+    const view = await render(reader);
+    assert.deepEqual(await rows(view), [], 'a namespace of its own, empty');
+    assert.equal(await view.evaluate(() => document.body.hasAttribute('data-readonly')), true);
+    assert.equal(await view.isVisible('#upload-btn'), false);
+    // Called anyway (not through a host), a write twin answers the readers' refusal.
+    const { access_token } = await devToken(stack.url, 'reader@example.com', ['readers']);
+    const sid = await rawSession(stack.url, access_token);
+    const r = await post(stack.url, access_token, rpc('tools/call', { name: 'ui_delete_object', arguments: { key: 'x' } }), { 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': LATEST });
+    const { result } = await r.json();
+    assert.equal(result.isError, true);
+    assert.match(result.content[0].text, /ui_delete_object changes objects, and your account has read-only access/);
+  } finally {
+    await reader.context.close();
+  }
 });
 
 test('clients without apps get the same tool with a text listing; both protocol eras list and serve the app alike', async () => {

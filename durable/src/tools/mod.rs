@@ -236,7 +236,7 @@ pub fn list_for(role: Role, version: Version) -> Vec<Value> {
 /// The answer a reader gets when calling a write tool.
 pub fn read_only_refusal(tool: &Tool) -> Value {
     error_result(format!(
-        "{} changes objects, and your account has read-only access. Use list_objects, get_object, head_object or recent_changes.",
+        "{} changes objects, and your account has read-only access. Use list_objects, browse_objects, get_object, head_object or recent_changes.",
         tool.name
     ))
 }
