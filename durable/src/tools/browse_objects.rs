@@ -191,19 +191,20 @@ fn capitalized(s: &str) -> String {
     c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
-/// A size for people: bytes, KiB, MiB or GiB with one decimal.
+/// A size for people: bytes, KiB, MiB or GiB with one decimal. (Integer arithmetic: formatting a
+/// float would bring the float formatter into the wasm, about 10 KB for one decimal.)
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
     if bytes < 1024 {
         return format!("{bytes} B");
     }
-    let mut v = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
+    let (mut unit, mut i) = (1024u128, 0);
+    while u128::from(bytes) >= unit * 1024 && i + 1 < UNITS.len() {
+        unit *= 1024;
+        i += 1;
     }
-    format!("{v:.1} {}", UNITS.get(unit).unwrap_or(&"GiB"))
+    let tenths = (u128::from(bytes) * 10 + unit / 2) / unit;
+    format!("{}.{} {}", tenths / 10, tenths % 10, UNITS.get(i).unwrap_or(&"GiB"))
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -309,6 +310,9 @@ mod tests {
         assert_eq!(human_size(1024), "1.0 KiB");
         assert_eq!(human_size(10 * 1024 * 1024), "10.0 MiB");
         assert_eq!(human_size(5 * 1024 * 1024 * 1024 * 1024), "5120.0 GiB");
+        assert_eq!(human_size(1024 + 51), "1.0 KiB");
+        assert_eq!(human_size(1024 + 52), "1.1 KiB");
+        assert_eq!(human_size(u64::MAX), "17179869184.0 GiB");
     }
 
     #[test]
