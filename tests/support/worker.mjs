@@ -41,6 +41,8 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog, buil
             { type: 'CompiledWasm', path: WASM },
           ],
           bindings: { ...(workerOptions.bindings ?? {}), ...currentVars },
+          // The static assets (the MCP App's page) of the build being run.
+          ...(workerOptions.assets ? { assets: { ...workerOptions.assets, directory: path.join(buildDir, 'assets') } } : {}),
         },
       ],
       host: '127.0.0.1',

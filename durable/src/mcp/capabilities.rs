@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::app;
 use super::meta::KEY_SERVER_INFO;
 use super::version::{self, Version};
 
@@ -14,7 +15,9 @@ pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const INSTRUCTIONS: &str = "Tools for your own object storage (Cloudflare R2). Keys look like paths \
 (`notes/2025/todo.md`). Use list_objects with delimiter \"/\" to browse folders, head_object to check \
 size and etag, get_object to read, and put_object with if_match (or if_none_match \"*\") to write \
-without overwriting someone else's change. recent_changes shows who changed what.";
+without overwriting someone else's change. recent_changes shows who changed what. browse_objects shows \
+a folder to the user as an interactive object browser where the client renders MCP Apps (and as text \
+elsewhere); the ui_* tools are that browser's own actions.";
 
 /// How long clients may cache list results on 2026-07-28 (`ttlMs`); lists differ per user.
 pub const LIST_TTL_MS: u64 = 60_000;
@@ -26,6 +29,8 @@ pub fn server_info() -> Value {
 
 /// Capabilities for a revision. `resources.subscribe` exists only with sessions (2026-07-28
 /// subscribes through `subscriptions/listen`); prompts are declared only when there are some.
+/// `extensions` declares the MCP Apps extension in every revision (2026-07-28 defines the field;
+/// earlier clients read it as the SDKs do, or ignore it).
 pub fn server_capabilities(version: Version, has_prompts: bool) -> Value {
     let mut c = Map::new();
     c.insert("tools".into(), json!({ "listChanged": true }));
@@ -39,6 +44,7 @@ pub fn server_capabilities(version: Version, has_prompts: bool) -> Value {
     }
     c.insert("logging".into(), json!({}));
     c.insert("completions".into(), json!({}));
+    c.insert("extensions".into(), json!({ app::EXTENSION_ID: app::capability() }));
     Value::Object(c)
 }
 
@@ -111,6 +117,7 @@ mod tests {
         assert!(r["capabilities"].get("prompts").is_none());
         assert!(r["capabilities"]["logging"].is_object() && r["capabilities"]["completions"].is_object());
         assert_eq!(r["serverInfo"]["name"], SERVER_NAME);
+        assert_eq!(r["capabilities"]["extensions"][app::EXTENSION_ID]["mimeTypes"][0], app::MIME_TYPE);
     }
 
     #[test]
@@ -119,6 +126,7 @@ mod tests {
         assert_eq!(r["supportedVersions"].as_array().unwrap().len(), 4);
         assert!(r["capabilities"]["resources"].get("subscribe").is_none());
         assert!(r["capabilities"]["prompts"].is_object());
+        assert_eq!(r["capabilities"]["extensions"], initialize_result(Version::V2025_03_26, true)["capabilities"]["extensions"]);
     }
 
     #[test]

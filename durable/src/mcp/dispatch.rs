@@ -5,6 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::app;
 use super::capabilities;
 use super::completion;
 use super::conformance::{self, CallCtx, FixtureCall};
@@ -254,7 +255,14 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
             if matches!(cursor, Some(Cursor::Offset(_))) {
                 return Err(RpcError::invalid_params("Invalid cursor"));
             }
-            let extra = if ctx.fixtures() && cursor.is_none() { conformance::resources() } else { Vec::new() };
+            // The first page starts with the object browser's page (MCP Apps), then the fixtures.
+            let mut extra = Vec::new();
+            if cursor.is_none() {
+                extra.push(app::view_resource());
+                if ctx.fixtures() {
+                    extra.extend(conformance::resources());
+                }
+            }
             Ok(Some(Outcome::ListResources { call: call.clone(), cursor, extra }))
         }
         "resources/templates/list" => {
@@ -268,6 +276,9 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
         }
         "resources/read" => {
             let uri = str_param(p, "uri")?;
+            if app::is_view(uri) {
+                return Ok(Some(Outcome::ReadView { call: call.clone() }));
+            }
             if ctx.fixtures() {
                 if let Some(r) = conformance::read_resource(uri) {
                     return ok(call, r);

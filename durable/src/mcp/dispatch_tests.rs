@@ -113,11 +113,11 @@ fn session_era_request_without_session_is_400() {
 fn tools_list_shows_the_role_s_tools() {
     let s = session(Version::V2025_11_25);
     let (_, b) = reply_body(run(&ctx(Some(&s)), req("tools/list", json!({}))));
-    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 8);
+    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 15);
     let mut c = ctx(Some(&s));
     c.role = Role::ReadOnly;
     let (_, b) = reply_body(run(&c, req("tools/list", json!({}))));
-    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 4);
+    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 7);
     assert!(b["result"].get("nextCursor").is_none());
 }
 
@@ -378,4 +378,39 @@ fn an_initialize_with_an_oversized_client_declaration_is_invalid_params_and_star
     }
     let ok = json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "x".repeat(1000), "version": "1"}});
     assert!(matches!(run(&c, json!({"jsonrpc":"2.0","id":1,"method":"initialize","params": ok})), Outcome::StartSession { .. }));
+}
+
+#[test]
+fn the_object_browser_page_is_listed_first_and_read_in_both_eras() {
+    let s = session(Version::V2025_11_25);
+    for c in [ctx(Some(&s)), Ctx { header_version: Version::V2026_07_28, ..ctx(None) }] {
+        let modern_era = c.header_version.is_stateless();
+        let body = |m: &str, p: Value| if modern_era { modern(m, p) } else { req(m, p) };
+        match run(&c, body("resources/list", json!({}))) {
+            Outcome::ListResources { cursor: None, extra, .. } => assert_eq!(extra, vec![crate::mcp::app::view_resource()]),
+            other => panic!("{other:?}"),
+        }
+        let next = crate::mcp::pagination::Cursor::Upstream("r2".into()).encode();
+        match run(&c, body("resources/list", json!({"cursor": next}))) {
+            Outcome::ListResources { extra, .. } => assert!(extra.is_empty(), "only on the first page"),
+            other => panic!("{other:?}"),
+        }
+        let o = run(&c, body("resources/read", json!({"uri": crate::mcp::app::VIEW_URI})));
+        assert!(matches!(o, Outcome::ReadView { .. }), "{o:?}");
+        let (_, b) = reply_body(run(&c, body("resources/read", json!({"uri": "ui://r2/other"}))));
+        assert!(b["error"].is_object());
+    }
+}
+
+#[test]
+fn both_eras_list_browse_objects_with_the_same_app_metadata() {
+    let s = session(Version::V2025_11_25);
+    let tools = |c: &Ctx, b: Value| {
+        let (_, body) = reply_body(run(c, b));
+        body["result"]["tools"].as_array().unwrap().iter().map(|t| (t["name"].clone(), t.get("_meta").cloned())).collect::<Vec<_>>()
+    };
+    let session_era = tools(&ctx(Some(&s)), req("tools/list", json!({})));
+    let stateless = tools(&Ctx { header_version: Version::V2026_07_28, ..ctx(None) }, modern("tools/list", json!({})));
+    assert_eq!(session_era, stateless);
+    assert!(session_era.iter().any(|(n, m)| n == "browse_objects" && m.is_some()));
 }

@@ -8,6 +8,7 @@
 //! # Layout
 //! | module | owns |
 //! |---|---|
+//! | [`app`] | the MCP Apps extension: the object browser's `ui://` resource, tools' `_meta.ui` |
 //! | [`jsonrpc`] | one POST body → one JSON-RPC message; error codes; response builders |
 //! | [`version`] | revisions served, `initialize` negotiation, `MCP-Protocol-Version` rule |
 //! | [`http_rules`] | checks before dispatch: method, media types, `Origin`, size, session and 2026 headers |
@@ -30,6 +31,7 @@
 //! era is chosen per request: `initialize` always starts a session, any other request whose
 //! `MCP-Protocol-Version` header is 2026-07-28 is stateless, everything else needs a session.
 
+pub mod app;
 pub mod capabilities;
 pub mod completion;
 pub mod conformance;

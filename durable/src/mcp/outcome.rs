@@ -48,6 +48,9 @@ pub enum Outcome {
     ListResources { call: Call, cursor: Option<Cursor>, extra: Vec<Value> },
     /// Read one object for `resources/read`; not found → [`super::resources::not_found`].
     ReadResource { call: Call, uri: String, key: String },
+    /// Read the object browser's page (MCP Apps) from the static assets for `resources/read`, then
+    /// [`super::app::read_result`].
+    ReadView { call: Call },
     /// Complete object keys starting with `prefix`, then [`super::resources::completion_result`].
     CompleteKeys { call: Call, prefix: String },
     /// Stream a fixed script (conformance fixtures): see [`Script`].

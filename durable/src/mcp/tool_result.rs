@@ -10,6 +10,13 @@ use super::version::Version;
 /// also return the serialized JSON in a text block).
 pub fn structured_result(structured: Value, version: Version) -> Value {
     let text = structured.to_string();
+    structured_with_text(structured, text, version)
+}
+
+/// A successful tool result whose text content is written for reading (`browse_objects`'
+/// listing) rather than the JSON copy: for clients that show only `content`, and for revisions
+/// before `structuredContent`.
+pub fn structured_with_text(structured: Value, text: String, version: Version) -> Value {
     let mut o = Map::new();
     o.insert("content".into(), json!([{ "type": "text", "text": text }]));
     if version.has_structured_content() {
@@ -56,5 +63,16 @@ mod tests {
         assert_eq!(r["structuredContent"], json!({"a":1}));
         assert_eq!(r["content"][0]["text"], "{\"a\":1}");
         assert!(structured_result(json!({}), Version::V2025_03_26).get("structuredContent").is_none());
+    }
+
+    #[test]
+    fn a_readable_text_can_stand_in_for_the_json_copy() {
+        let r = structured_with_text(json!({"a":1}), "one a".into(), Version::V2025_11_25);
+        assert_eq!(r["structuredContent"], json!({"a":1}));
+        assert_eq!(r["content"], json!([{"type": "text", "text": "one a"}]));
+        assert_eq!(r["isError"], false);
+        let old = structured_with_text(json!({"a":1}), "one a".into(), Version::V2025_03_26);
+        assert!(old.get("structuredContent").is_none());
+        assert_eq!(old["content"][0]["text"], "one a");
     }
 }

@@ -15,6 +15,7 @@
 //! | `/_dev/instance` | DEV_MODE: this instance's id, constructions in this isolate, open sockets |
 //! | `/_dev/panic`, `/_dev/crash-next-write` | DEV_MODE faults: a panic now, or in the next write between R2 and its audit row |
 
+pub mod app_view;
 pub mod db;
 pub mod grants;
 pub mod large;

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool};
+use super::{args, Annotations, Tool, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -31,6 +31,7 @@ pub const TOOL: Tool = Tool {
   "required": ["source_key", "destination_key", "etag", "size"]
 }"##,
     annotations: Annotations::OVERWRITE,
+    ui: Ui::None,
 };
 
 #[derive(Deserialize)]

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool};
+use super::{args, Annotations, Tool, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -26,6 +26,7 @@ pub const TOOL: Tool = Tool {
   "required": ["deleted"]
 }"##,
     annotations: Annotations::OVERWRITE,
+    ui: Ui::None,
 };
 
 /// Most keys in one delete.

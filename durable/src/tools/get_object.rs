@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool};
+use super::{args, Annotations, Tool, Ui};
 use crate::storage::keys::KeyRules;
 use crate::storage::range::ByteRange;
 
@@ -49,6 +49,7 @@ pub const TOOL: Tool = Tool {
   "required": ["key", "size", "etag", "encoding", "offset", "length", "truncated", "resource_uri"]
 }"##,
     annotations: Annotations::READ,
+    ui: Ui::None,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool};
+use super::{args, Annotations, Tool, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -30,6 +30,7 @@ pub const TOOL: Tool = Tool {
   "required": ["key", "size", "etag", "custom_metadata", "uploaded"]
 }"##,
     annotations: Annotations::READ,
+    ui: Ui::None,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool};
+use super::{args, Annotations, Tool, Ui};
 use crate::storage::keys::{check_delimiter, KeyRules};
 
 pub const TOOL: Tool = Tool {
@@ -46,6 +46,7 @@ pub const TOOL: Tool = Tool {
   }
 }"##,
     annotations: Annotations::READ,
+    ui: Ui::None,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -73,7 +74,7 @@ pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> 
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use glue::apply;
+pub use glue::{apply, fetch, Page};
 
 #[cfg(target_arch = "wasm32")]
 mod glue {
@@ -90,18 +91,41 @@ mod glue {
     /// Lists at least this large report progress.
     const PROGRESS_FROM: u32 = 500;
 
-    pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
-        ToolOutcome::read(list(io, a).await)
+    /// One page of a listing, keys and folders already the user's own.
+    pub struct Page {
+        /// `list_objects` entries ([`r2::entry_json`]).
+        pub objects: Vec<Value>,
+        pub folders: Vec<String>,
+        pub next_cursor: Option<String>,
     }
 
-    async fn list(io: &Io<'_>, a: Args) -> Value {
+    pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
         let limit = a.limit.unwrap_or(DEFAULT_LIMIT);
         let prefix = a.prefix.unwrap_or_default();
-        let mut req = io.bucket.list().prefix(io.ns.to_r2(&prefix)).limit(limit).include(vec![Include::HttpMetadata]);
-        if let Some(d) = a.delimiter {
-            req = req.delimiter(d);
+        ToolOutcome::read(match fetch(io, super::TOOL.name, &prefix, a.delimiter.as_deref(), a.cursor, limit).await {
+            Ok(p) => structured_result(
+                json!({ "objects": p.objects, "folders": p.folders, "next_cursor": p.next_cursor }),
+                io.ctx.version,
+            ),
+            Err(e) => error_result(e),
+        })
+    }
+
+    /// One page of the user's keys under `prefix`, for `tool` (this one or `browse_objects`).
+    /// `Err`: the tool-error text.
+    pub async fn fetch(
+        io: &Io<'_>,
+        tool: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<Page, String> {
+        let mut req = io.bucket.list().prefix(io.ns.to_r2(prefix)).limit(limit).include(vec![Include::HttpMetadata]);
+        if let Some(d) = delimiter {
+            req = req.delimiter(d.to_owned());
         }
-        if let Some(c) = a.cursor.filter(|c| !c.is_empty()) {
+        if let Some(c) = cursor.filter(|c| !c.is_empty()) {
             req = req.cursor(c);
         }
         if limit >= PROGRESS_FROM {
@@ -112,9 +136,11 @@ mod glue {
             Err(e) => {
                 let text = r2::message(&e);
                 if text.to_ascii_lowercase().contains("cursor") {
-                    return error_result("Invalid cursor for list_objects: pass next_cursor from the previous page with the same prefix.");
+                    return Err(format!(
+                        "Invalid cursor for {tool}: pass next_cursor from the previous page with the same prefix."
+                    ));
                 }
-                return error_result(format!("Listing objects failed in R2: {text}"));
+                return Err(format!("Listing objects failed in R2: {text}"));
             }
         };
         let objects: Vec<Value> = listed
@@ -127,12 +153,12 @@ mod glue {
             .collect();
         let folders: Vec<String> =
             listed.delimited_prefixes().iter().filter_map(|p| io.ns.from_r2(p).map(str::to_owned)).collect();
-        let next = if listed.truncated() { listed.cursor() } else { None };
+        let next_cursor = if listed.truncated() { listed.cursor() } else { None };
         if limit >= PROGRESS_FROM {
             let n = (objects.len() + folders.len()) as f64;
             (io.ctx.progress)(n, Some(n), None);
         }
-        structured_result(json!({ "objects": objects, "folders": folders, "next_cursor": next }), io.ctx.version)
+        Ok(Page { objects, folders, next_cursor })
     }
 }
 

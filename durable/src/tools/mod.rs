@@ -17,6 +17,15 @@
 //! `move_object` is `copy_object` followed by the source's deletion: it has its own descriptor
 //! and reuses `copy_object`'s arguments, rules and `apply`.
 //!
+//! # The object browser's tools (MCP Apps)
+//! `browse_objects` is model-visible; its result renders as the object browser where the host
+//! supports apps ([`crate::mcp::app`]). The browser's actions are the app-only `ui_*` tools
+//! (`_meta.ui.visibility: ["app"]`), each the twin of a model tool ([`Tool::app_only`]): its own
+//! name and description, the model tool's `Args`, `parse` and `apply`, so an action from the view
+//! goes through the same key rules, preconditions, write queue and audit trail as the model's call.
+//! They are listed to every client (the spec asks servers to list them; hosts hide them from the
+//! model) and, being writes where their twins are, hidden from and refused to readers alike.
+//!
 //! **Adding a tool**: write its file, and add one line to the `registry!` list below (it declares
 //! the module, its [`Request`] variant, its [`REGISTRY`] entry and its `apply` arm).
 //!
@@ -26,6 +35,8 @@
 //! | `mod.rs` | the registry ([`REGISTRY`], [`Request`]), [`Tool`], [`Role`], `tools/list`, how a call runs |
 //! | [`args`] | argument rules several tools share: typed arguments, key fields, `if_none_match`, limits |
 //! | `list_objects.rs` … `recent_changes.rs` | one tool each |
+//! | `browse_objects.rs` | the object browser's listing: one folder page with its breadcrumbs |
+//! | `ui_get_object.rs` … `ui_changes.rs` | the object browser's app-only twins of the model tools |
 //! | [`journal`] | the journaled write (intent → R2 → audit) and the audit trail: rules in `mod.rs`, SQLite in `sqlite.rs` |
 //! | `r2.rs` (wasm32) | the per-call context (`ToolContext`, `Io`) and the R2 calls the tools share |
 //!
@@ -43,6 +54,7 @@ pub mod r2;
 
 use serde_json::{json, Map, Value};
 
+pub use crate::mcp::app::Ui;
 use crate::mcp::tool_result::error_result;
 use crate::mcp::version::Version;
 use crate::storage::keys::KeyRules;
@@ -91,6 +103,13 @@ registry! {
     CopyObject => copy_object,
     MoveObject => move_object,
     RecentChanges => recent_changes,
+    BrowseObjects => browse_objects,
+    UiGetObject => ui_get_object,
+    UiPutObject => ui_put_object,
+    UiCopyObject => ui_copy_object,
+    UiMoveObject => ui_move_object,
+    UiDeleteObject => ui_delete_object,
+    UiChanges => ui_changes,
 }
 
 /// A tool as `tools/list` describes it (server/tools §Tool, 2025-06-18+).
@@ -105,10 +124,12 @@ pub struct Tool {
     /// The JSON Schema of `structuredContent`, as JSON text.
     pub output_schema: &'static str,
     pub annotations: Annotations,
+    /// How the tool relates to the object browser app (its `_meta.ui`, MCP Apps).
+    pub ui: Ui,
 }
 
 /// The behaviour hints of a tool (`annotations`).
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Annotations {
     /// `readOnlyHint`: the tool changes nothing (else it is a write tool).
     pub read_only: bool,
@@ -126,6 +147,21 @@ impl Annotations {
 }
 
 impl Tool {
+    /// The app-only twin of a model tool (the object browser's actions, see [`crate::mcp::app`]):
+    /// its own name, title and description; `of`'s schemas and annotations, as it takes `of`'s
+    /// arguments and runs `of`'s `apply`.
+    pub const fn app_only(name: &'static str, title: &'static str, description: &'static str, of: &Tool) -> Tool {
+        Tool {
+            name,
+            title,
+            description,
+            input_schema: of.input_schema,
+            output_schema: of.output_schema,
+            annotations: of.annotations,
+            ui: Ui::AppOnly,
+        }
+    }
+
     /// Whether the tool changes objects (hidden from and refused to readers).
     pub fn writes(&self) -> bool {
         !self.annotations.read_only
@@ -158,6 +194,9 @@ impl Tool {
             "openWorldHint": a.open_world,
         });
         d.insert("annotations".into(), hints);
+        if let Some(meta) = self.ui.tool_meta() {
+            d.insert("_meta".into(), meta);
+        }
         Value::Object(d)
     }
 }
@@ -197,7 +236,7 @@ pub fn list_for(role: Role, version: Version) -> Vec<Value> {
 /// The answer a reader gets when calling a write tool.
 pub fn read_only_refusal(tool: &Tool) -> Value {
     error_result(format!(
-        "{} changes objects, and your account has read-only access. Use list_objects, get_object, head_object or recent_changes.",
+        "{} changes objects, and your account has read-only access. Use list_objects, browse_objects, get_object, head_object or recent_changes.",
         tool.name
     ))
 }
@@ -354,8 +393,50 @@ mod tests {
             .iter()
             .filter_map(|d| d["name"].as_str().map(String::from))
             .collect();
-        assert_eq!(names, ["list_objects", "get_object", "head_object", "recent_changes"]);
-        assert_eq!(list_for(Role::Writer, Version::V2025_11_25).len(), 8);
+        assert_eq!(
+            names,
+            ["list_objects", "get_object", "head_object", "recent_changes", "browse_objects", "ui_get_object", "ui_changes"]
+        );
+        assert_eq!(list_for(Role::Writer, Version::V2025_11_25).len(), 15);
+    }
+
+    #[test]
+    fn browse_objects_renders_in_the_app_and_the_ui_tools_are_app_only_twins() {
+        for version in [Version::V2025_03_26, Version::V2025_11_25, Version::V2026_07_28] {
+            let defs = list_for(Role::Writer, version);
+            let def = |name: &str| defs.iter().find(|d| d["name"] == name).unwrap().clone();
+            let browse = def("browse_objects");
+            assert_eq!(browse["_meta"]["ui"]["resourceUri"], crate::mcp::app::VIEW_URI);
+            assert_eq!(browse["_meta"]["ui/resourceUri"], crate::mcp::app::VIEW_URI);
+            assert_eq!(browse["annotations"]["readOnlyHint"], true);
+            for (twin, of) in [
+                ("ui_get_object", "get_object"),
+                ("ui_put_object", "put_object"),
+                ("ui_copy_object", "copy_object"),
+                ("ui_move_object", "move_object"),
+                ("ui_delete_object", "delete_object"),
+                ("ui_changes", "recent_changes"),
+            ] {
+                let (t, o) = (def(twin), def(of));
+                assert_eq!(t["_meta"]["ui"]["visibility"], json!(["app"]), "{twin}");
+                assert_eq!((&t["inputSchema"], &t["annotations"]), (&o["inputSchema"], &o["annotations"]), "{twin}");
+                assert!(o.get("_meta").is_none(), "{of} is a plain model tool");
+                assert!(t["description"].as_str().unwrap().contains(of), "{twin} names its twin");
+            }
+        }
+    }
+
+    #[test]
+    fn an_app_only_twin_parses_as_its_model_tool_does() {
+        match parse("ui_put_object", json!({"key": "cafe\u{301}.txt", "content": "x", "if_none_match": "*"})) {
+            Ok(Request::UiPutObject(p)) => assert!(p.key == "caf\u{e9}.txt" && p.create_only),
+            other => panic!("{other:?}"),
+        }
+        assert!(parse("ui_move_object", json!({"source_key": "a", "destination_key": "a"})).unwrap_err().contains("same object"));
+        assert!(parse("ui_delete_object", json!({"key": "../x"})).unwrap_err().starts_with("Invalid key"));
+        for name in ["ui_put_object", "ui_copy_object", "ui_move_object", "ui_delete_object"] {
+            assert!(find(name).unwrap().tool.writes(), "{name}");
+        }
     }
 
     #[test]

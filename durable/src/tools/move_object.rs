@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{copy_object, Annotations, Tool};
+use super::{copy_object, Annotations, Tool, Ui};
 use crate::storage::keys::KeyRules;
 
 pub use super::copy_object::Args;
@@ -28,6 +28,7 @@ pub const TOOL: Tool = Tool {
     output_schema: copy_object::TOOL.output_schema,
     // Not idempotent: a second call finds no source.
     annotations: Annotations { idempotent: false, ..Annotations::OVERWRITE },
+    ui: Ui::None,
 };
 
 pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {

@@ -9,7 +9,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool};
+use super::{args, Annotations, Tool, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -36,6 +36,7 @@ pub const TOOL: Tool = Tool {
   "required": ["key", "etag", "size"]
 }"##,
     annotations: Annotations::OVERWRITE,
+    ui: Ui::None,
 };
 
 /// Largest content, decoded (fits in [`crate::mcp::http_rules::MAX_BODY_BYTES`] as base64).

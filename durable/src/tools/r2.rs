@@ -15,6 +15,7 @@ use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Bucket, Object, SqlStorage, Storage};
 
 use crate::mcp::version::Version;
+use crate::tools::Role;
 use crate::object::McpCaller;
 use crate::storage::etags::EtagCache;
 use crate::storage::namespace::Namespace;
@@ -28,6 +29,8 @@ pub type Progress<'a> = &'a dyn Fn(f64, Option<f64>, Option<String>);
 /// Everything a tool call may need to know about its caller and request.
 pub struct ToolContext<'a> {
     pub caller: &'a McpCaller,
+    /// What the caller may do (`browse_objects` tells the view whether to offer writes).
+    pub role: Role,
     /// The MCP session (session-era revisions), recorded in the audit trail.
     pub session_id: Option<&'a str>,
     /// The client's name from `initialize` (or 2026 `_meta`), for the audit trail.

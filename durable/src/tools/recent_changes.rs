@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::journal::Record;
-use super::{args, Annotations, Tool};
+use super::{args, Annotations, Tool, Ui};
 use crate::mcp::tool_result::structured_result;
 use crate::mcp::version::Version;
 use crate::storage::keys::KeyRules;
@@ -47,6 +47,7 @@ pub const TOOL: Tool = Tool {
   "required": ["changes", "next_cursor"]
 }"##,
     annotations: Annotations::READ,
+    ui: Ui::None,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

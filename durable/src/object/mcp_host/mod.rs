@@ -6,7 +6,7 @@
 //! | `mod.rs` | [`McpHost`]: settings, the per-request checks shared by every method, the alarm |
 //! | [`post`] | `POST`: body checks, one JSON-RPC message, session or 2026 headers, dispatch |
 //! | [`get`] | `GET` (session stream, `Last-Event-ID` resumption) and `DELETE` |
-//! | [`work`] | effects: R2 tool calls, resources, fixture scripts, listen streams |
+//! | [`work`] | effects: R2 tool calls, resources (and the object browser's page), fixture scripts, listen streams |
 //! | [`sessions`] | the `mcp_sessions` table |
 //! | [`event_log`] | the `mcp_events` table: events kept for replay, and their bounds |
 //! | [`streams`] | POST answers' SSE connections in memory, keep-alives |
@@ -42,6 +42,7 @@ use std::rc::Rc;
 
 use worker::{Env, Method, Request, Response, Result, SqlStorage, State};
 
+use super::app_view::AppView;
 use super::r2tools::R2Tools;
 use r2_mcp_wire::mcp_call::{to_header, McpCall, McpReply, REPLY_HEADER};
 
@@ -61,6 +62,8 @@ pub struct Host {
     sql: SqlStorage,
     sessions: sessions::Sessions,
     r2: R2Tools,
+    /// The object browser's page (MCP Apps), from the static assets.
+    view: AppView,
     settings: std::result::Result<Settings, SettingError>,
     hub: streams::Hub,
     sockets: sockets::Sockets,
@@ -100,6 +103,7 @@ impl McpHost {
             sockets: sockets::Sockets::new(sockets_state, sql.clone()),
             sql,
             r2,
+            view: AppView::new(env),
             settings,
             hub: streams::Hub::default(),
             inflight: Default::default(),

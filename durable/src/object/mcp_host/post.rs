@@ -102,16 +102,17 @@ pub async fn handle(
         Some(s) => sessions::client_name(&s.record),
         None => stateless_client_name(msg.params()),
     };
+    let role = settings.role_for(&caller.identity.groups);
     let ctx = Ctx {
         header_version: version,
         session: stored.as_ref().map(|s| &s.record),
-        role: settings.role_for(&caller.identity.groups),
+        role,
         conformance: settings.conformance,
         key_prefix_len: KEY_PREFIX_LEN,
         nfc: crate::object::nfc,
     };
     let outcome = dispatch::handle(&ctx, msg);
-    let asker = Asker { caller, session: stored, client_name, accepts, large, relay: call.relay };
+    let asker = Asker { caller, role, session: stored, client_name, accepts, large, relay: call.relay };
     execute(host, asker, outcome, reply).await
 }
 
@@ -153,6 +154,7 @@ async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome, reply: &mut Mc
         Outcome::ReadResource { call, uri, key } => {
             work::resource(host, &asker, &call, ResourceWork::Read { uri, key }).await
         }
+        Outcome::ReadView { call } => work::resource(host, &asker, &call, ResourceWork::View).await,
         Outcome::CompleteKeys { call, prefix } => {
             work::resource(host, &asker, &call, ResourceWork::Complete { prefix }).await
         }

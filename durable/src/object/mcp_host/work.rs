@@ -15,6 +15,7 @@ use super::emit::Out;
 use super::sessions::Stored;
 use super::streams::{self, Kind};
 use super::{fixtures, notify, replies, Host};
+use crate::mcp::app;
 use crate::mcp::dispatch;
 use crate::mcp::http_rules::Accepts;
 use crate::mcp::jsonrpc::{self, RpcError};
@@ -25,13 +26,15 @@ use crate::mcp::version::Version;
 use crate::object::r2tools::ToolContext;
 use super::sockets::Listening;
 use crate::object::McpCaller;
-use crate::tools::Request;
+use crate::tools::{Request, Role};
 use r2_mcp_wire::mcp_call::McpReply;
 
 /// Who is asking and in which session: what every effect needs besides its own inputs.
 #[derive(Clone)]
 pub struct Asker {
     pub caller: McpCaller,
+    /// The caller's role, as the engine saw it.
+    pub role: Role,
     pub session: Option<Stored>,
     pub client_name: Option<String>,
     pub accepts: Accepts,
@@ -126,6 +129,7 @@ pub async fn tool(host: &Rc<Host>, asker: Asker, call: Call, request: Request) -
         };
         let ctx = ToolContext {
             caller: &a.caller,
+            role: a.role,
             session_id: a.session_id(),
             client_name: a.client_name.as_deref(),
             version: call.version,
@@ -145,13 +149,17 @@ pub enum ResourceWork {
     List { cursor: Option<Cursor>, extra: Vec<Value> },
     Read { uri: String, key: String },
     Complete { prefix: String },
+    /// The object browser's page (`ui://`, MCP Apps), from the static assets.
+    View,
 }
 
-/// `resources/list`, `resources/read`, `completion/complete` over the user's objects.
+/// `resources/list`, `resources/read`, `completion/complete` over the user's objects, and
+/// `resources/read` of the object browser's page.
 pub async fn resource(host: &Rc<Host>, asker: &Asker, call: &Call, what: ResourceWork) -> Result<Response> {
     let noop = |_: f64, _: Option<f64>, _: Option<String>| {};
     let ctx = ToolContext {
         caller: &asker.caller,
+        role: asker.role,
         session_id: asker.session_id(),
         client_name: asker.client_name.as_deref(),
         version: call.version,
@@ -177,6 +185,7 @@ pub async fn resource(host: &Rc<Host>, asker: &Asker, call: &Call, what: Resourc
         }
         ResourceWork::Read { uri, key } => host.r2.read_resource(&ctx, &uri, &key).await,
         ResourceWork::Complete { prefix } => host.r2.complete_keys(&ctx, &prefix).await,
+        ResourceWork::View => host.view.html().await.map(|html| app::read_result(&html)),
     };
     match result {
         Ok(v) => replies::message(200, &dispatch::reply(call, v), asker.accepts, None),
