@@ -8,6 +8,7 @@ pub mod mcp;
 pub mod metadata;
 pub mod register;
 pub mod token;
+pub mod transfer;
 
 use std::rc::Rc;
 
