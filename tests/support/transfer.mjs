@@ -94,3 +94,48 @@ export function rssBytes(pids) {
   }
   return kib * 1024;
 }
+
+/**
+ * The floor of this path: a plain JS Worker in its own workerd, on the same persisted R2 state as
+ * a stack, that streams R2 ↔ client with nothing else (no auth, no object, no checks).
+ * `GET /<key>` serves an object; `PUT /<key>?part=N&upload=<id>` streams a part
+ * (`POST /<key>?create` → `{upload}`, `POST /<key>?complete&upload=<id>` with `[{part, etag}]`).
+ */
+export async function startFloor(persistDir) {
+  const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
+  const { unstable_getMiniflareWorkerOptions } = await import('wrangler');
+  const { ROOT } = await import('./worker.mjs');
+  const path = await import('node:path');
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'));
+  const script = `export default {
+    async fetch(req, env) {
+      const url = new URL(req.url);
+      const key = decodeURIComponent(url.pathname.slice(1));
+      const q = url.searchParams;
+      if (req.method === 'GET') {
+        const o = await env.BUCKET.get(key);
+        return o ? new Response(o.body, { headers: { 'content-length': String(o.size) } }) : new Response('not found', { status: 404 });
+      }
+      if (req.method === 'PUT' && q.has('part')) {
+        const p = await env.BUCKET.resumeMultipartUpload(key, q.get('upload')).uploadPart(Number(q.get('part')), req.body);
+        return Response.json({ part: p.partNumber, etag: p.etag });
+      }
+      if (req.method === 'PUT') return Response.json(await env.BUCKET.put(key, req.body));
+      if (q.has('create')) return Response.json({ upload: (await env.BUCKET.createMultipartUpload(key)).uploadId });
+      if (q.has('complete')) {
+        const parts = (await req.json()).map((p) => ({ partNumber: p.part, etag: p.etag }));
+        const o = await env.BUCKET.resumeMultipartUpload(key, q.get('upload')).complete(parts);
+        return Response.json({ size: o.size, etag: o.etag });
+      }
+      return new Response('no', { status: 400 });
+    },
+  };`;
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    workers: [{ name: 'floor', modules: true, script, compatibilityDate: workerOptions.compatibilityDate ?? '2026-11-01', r2Buckets: workerOptions.r2Buckets }],
+    host: '127.0.0.1',
+    port: 0,
+    resourcePersistencePath: persistDir,
+  }));
+  const url = (await mf.ready).origin;
+  return { url, close: () => mf.dispose() };
+}
