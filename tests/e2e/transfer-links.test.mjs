@@ -329,3 +329,25 @@ test('a revoked grant\'s links are refused at once', async () => {
     await carol.close().catch(() => {});
   }
 });
+
+test('past the inline limits, get_object, put_object and the resource of a large object point at the link tools', async () => {
+  const tools = Object.fromEntries((await alice.listTools()).tools.map((t) => [t.name, t.description]));
+  assert.match(tools.get_object, /create_download_link/);
+  assert.match(tools.put_object, /create_upload_link/);
+  const big = randomBytes(11 * MiB);
+  const link = await uploadLink(alice, 'large/eleven.bin');
+  assert.equal((await send(link.url, { bytes: big })).status, 200);
+  const got = await tool(alice, 'get_object', { key: 'large/eleven.bin' });
+  assert.equal(got.truncated, true);
+  assert.match(got.hint, /create_download_link/);
+  const tooBig = await toolError(alice, 'put_object', { key: 'large/put.bin', content_base64: randomBytes(10 * MiB + 1).toString('base64') });
+  assert.match(tooBig, /create_upload_link/);
+  // resources/read returns objects up to 10 MiB; above, its error carries a download link.
+  const e = await alice.readResource({ uri: 'r2://objects/large/eleven.bin' }).then(() => null, (err) => err);
+  assert.ok(e, 'resources/read of an 11 MiB object fails');
+  const url = /(http:\/\/\S+\/transfer\/\S+?)(?=[\s'),]|$)/.exec(e.message)?.[1];
+  assert.ok(url, e.message);
+  assert.equal((await download(url)).sha256, sha(big));
+  const trail = (await tool(alice, 'recent_changes', { limit: 5 })).changes;
+  assert.equal(trail.find((c) => c.operation === 'download_link')?.keys[0], 'large/eleven.bin', 'that link is in the audit trail too');
+});

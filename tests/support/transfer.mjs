@@ -25,7 +25,12 @@ export function send(url, { method = 'PUT', size, bytes, hash, headers = {} }) {
         res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
       },
     );
-    req.on('error', reject);
+    // A server that refuses the body early (413, 410) answers and closes while it is still being
+    // sent: the answer counts, the broken pipe does not (curl behaves the same).
+    req.on('error', (e) => {
+      if (e.code === 'EPIPE' || e.code === 'ECONNRESET') setTimeout(() => reject(e), 2000);
+      else reject(e);
+    });
     let sent = 0;
     const pump = () => {
       while (sent < total) {

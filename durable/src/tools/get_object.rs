@@ -12,7 +12,7 @@ use crate::storage::range::ByteRange;
 pub const TOOL: Tool = Tool {
     name: "get_object",
     title: "Read an object",
-    description: "Read an object's content: text for text-like content types, base64 otherwise. Objects larger than the inline limit (1 MiB) return their first part with `truncated: true` and a resource link to the whole object. `range` reads a byte range.",
+    description: "Read an object's content: text for text-like content types, base64 otherwise. Objects larger than the inline limit (1 MiB) return their first part with `truncated: true` and a resource link to the whole object. `range` reads a byte range. To fetch a large object whole (to a file, with curl), use create_download_link instead.",
     input_schema: r##"{
   "type": "object",
   "properties": {
@@ -42,7 +42,8 @@ pub const TOOL: Tool = Tool {
     "encoding": { "enum": ["text", "base64"] },
     "content": { "type": "string" },
     "offset": { "type": "integer", "description": "First byte returned." },
-    "truncated": { "type": "boolean", "description": "True when only part of the requested bytes is returned." }
+    "truncated": { "type": "boolean", "description": "True when only part of the requested bytes is returned." },
+    "hint": { "type": "string", "description": "When truncated: how to get the whole object." }
   },
   "required": ["key", "size", "etag", "encoding", "content", "offset", "truncated"]
 }"##,
@@ -156,7 +157,7 @@ mod glue {
             Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(&bytes),
         };
         let uri = uri_for_key(&a.key);
-        let structured = json!({
+        let mut structured = json!({
             "key": a.key,
             "size": size,
             "etag": object.etag(),
@@ -169,6 +170,12 @@ mod glue {
             "truncated": truncated,
             "resource_uri": uri,
         });
+        if truncated {
+            structured["hint"] = format!(
+                "The object is {size} bytes; this is {length} of them. To get it whole, call create_download_link with this key and download the link with curl."
+            )
+            .into();
+        }
         let mut result = structured_result(structured, io.ctx.version);
         if truncated && io.ctx.version.has_structured_content() {
             if let Some(blocks) = result.get_mut("content").and_then(Value::as_array_mut) {

@@ -68,17 +68,7 @@ impl R2Tools {
             cancelled: Rc::new(Cell::new(false)),
             links: None,
         };
-        let io = Io {
-            bucket,
-            ns: &ns,
-            sql: &self.sql,
-            storage: &self.storage,
-            queue: &self.queue,
-            etags: &self.etags,
-            crash_before_audit: &self.crash_before_audit,
-            intent_clean: &self.intent_clean,
-            ctx: &ctx,
-        };
+        let io = self.io(bucket, &ns, &ctx);
         let wanted = if op == LinkOp::Download { Kind::Download } else { Kind::Upload };
         let live = grants::is_live(&self.sql, &link.grant_id).map_err(internal)?;
         transfer::check_use(&link, wanted, db::now_ms(), live)?;

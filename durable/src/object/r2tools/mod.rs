@@ -84,9 +84,14 @@ impl R2Tools {
         let Some(bucket) = &self.bucket else {
             return ToolOutcome::error("Object storage is not configured on this server (R2 binding BUCKET).");
         };
-        let io = Io {
+        request.run(&self.io(bucket, &ns, ctx)).await
+    }
+
+    /// What one call works with: this user's bucket, namespace and shared state.
+    fn io<'a>(&'a self, bucket: &'a Bucket, ns: &'a Namespace, ctx: &'a ToolContext<'a>) -> Io<'a> {
+        Io {
             bucket,
-            ns: &ns,
+            ns,
             sql: &self.sql,
             storage: &self.storage,
             queue: &self.queue,
@@ -94,8 +99,7 @@ impl R2Tools {
             crash_before_audit: &self.crash_before_audit,
             intent_clean: &self.intent_clean,
             ctx,
-        };
-        request.run(&io).await
+        }
     }
 
     /// `resources/list` over the user's objects: the `result` JSON (with `nextCursor`). `cursor`
@@ -108,7 +112,7 @@ impl R2Tools {
     /// `resources/read` of one object by key (checked by the engine): the `result` JSON.
     pub async fn read_resource(&self, ctx: &ToolContext<'_>, uri: &str, key: &str) -> Result<Value, RpcError> {
         let (ns, bucket) = self.io_parts(ctx)?;
-        resources::read(bucket, &ns, ctx, uri, key).await
+        resources::read(&self.io(bucket, &ns, ctx), uri, key).await
     }
 
     /// `completion/complete` for a key prefix (checked by the engine): the `result` JSON.
