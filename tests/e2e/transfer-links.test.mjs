@@ -351,3 +351,19 @@ test('past the inline limits, get_object, put_object and the resource of a large
   const trail = (await tool(alice, 'recent_changes', { limit: 5 })).changes;
   assert.equal(trail.find((c) => c.operation === 'download_link')?.keys[0], 'large/eleven.bin', 'that link is in the audit trail too');
 });
+
+test('an upload whose object died between R2 and its audit record is recorded by the next write, and its link is spent', async () => {
+  const link = await uploadLink(alice, 'crash/up.bin');
+  const armed = await globalThis.fetch(`${stack.url}/_dev/do/${aliceGrant.user_key}/crash-next-write`, { method: 'POST' });
+  assert.equal(armed.status, 200);
+  const bytes = randomBytes(64 * 1024);
+  const r = await send(link.url, { bytes });
+  assert.ok(r.status >= 500, `not acknowledged: ${r.status} ${r.body}`);
+  // The object is in R2; the next queue turn (this write) finds the intent and records it.
+  await tool(alice, 'put_object', { key: 'crash/other.txt', content: 'x' });
+  const up = (await tool(alice, 'recent_changes', { limit: 5 })).changes.find((c) => c.keys[0] === 'crash/up.bin');
+  assert.equal(up?.operation, 'upload');
+  assert.equal(up.link, link.link);
+  assert.equal((await download((await downloadLink(alice, 'crash/up.bin')).url)).sha256, sha(bytes));
+  assert.equal((await send(link.url, { bytes: Buffer.from('again') })).status, 410, 'the link was spent by its upload');
+});

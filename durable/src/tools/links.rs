@@ -27,6 +27,7 @@ pub fn create(io: &Io<'_>, kind: Kind, key: &str, expires_secs: u64, mut record:
     let user_key = io.ctx.user_key;
     let now = db::now_ms();
     let failed = |e: worker::Error| format!("Storing the link failed: {e}");
+    sqlite::bound_rows(io.sql, now, 2 * MAX_LIVE_LINKS).map_err(failed)?;
     if sqlite::live_count(io.sql, now).map_err(failed)? >= MAX_LIVE_LINKS {
         return Err(format!(
             "You have {MAX_LIVE_LINKS} transfer links that have not expired yet, the most a user may hold. Use them, or wait for some to expire."

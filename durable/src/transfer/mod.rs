@@ -31,7 +31,8 @@
 //! aborted). Rows are kept until an hour past their expiry ([`KEEP_EXPIRED_MS`]), so a spent or
 //! expired link answers 410 rather than 404; then the alarm deletes them and aborts their
 //! unfinished multipart uploads (R2 would after 7 days anyway). A user holds at most
-//! [`MAX_LIVE_LINKS`] live links.
+//! [`MAX_LIVE_LINKS`] live links, and at most twice that many rows (beyond, expired ones go
+//! early).
 //!
 //! # Uploads: every upload is a multipart upload, completed in the write queue
 //! A `PUT` of the whole body is one part of a multipart upload, completed at once; larger objects

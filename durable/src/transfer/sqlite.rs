@@ -56,6 +56,36 @@ pub fn live_count(sql: &SqlStorage, now_ms: i64) -> worker::Result<i64> {
     Ok(row.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0))
 }
 
+/// Keeps at most `max` rows: beyond it, expired links with no upload to abort are removed now,
+/// oldest first (the hour they are kept to answer 410 is a courtesy, not a promise).
+pub fn bound_rows(sql: &SqlStorage, now_ms: i64, max: i64) -> worker::Result<()> {
+    let row = db::one(sql, "SELECT COUNT(*) FROM transfer_links", vec![])?;
+    let over = row.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0) - max;
+    if over > 0 {
+        sql.exec(
+            "DELETE FROM transfer_links WHERE hash IN (SELECT hash FROM transfer_links WHERE expires_ms <= ? \
+             AND json_extract(record, '$.upload_id') IS NULL ORDER BY expires_ms LIMIT ?)",
+            vec![now_ms.into(), over.into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// The link `link_id` is spent: its upload was applied (found so by the journal after a
+/// runtime died between R2 and the audit row).
+pub fn spend(sql: &SqlStorage, link_id: &str) -> worker::Result<()> {
+    sql.exec(
+        "UPDATE transfer_links SET record = json_remove(json_set(record, '$.used', json('true')), '$.upload_id', '$.upload_key') \
+         WHERE link_id = ?",
+        vec![link_id.into()],
+    )?;
+    sql.exec(
+        "DELETE FROM transfer_parts WHERE hash IN (SELECT hash FROM transfer_links WHERE link_id = ?)",
+        vec![link_id.into()],
+    )?;
+    Ok(())
+}
+
 /// The parts stored for a link, in part order.
 pub fn parts(sql: &SqlStorage, hash: &str) -> worker::Result<Vec<Part>> {
     let rows = sql.exec("SELECT part, etag, size FROM transfer_parts WHERE hash = ? ORDER BY part", vec![hash.into()])?;

@@ -271,6 +271,12 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
                 link: link.as_deref(),
             };
             insert(io, &origin, &entry);
+            // An upload applied through a link spends it, as its completion would have.
+            if let (Operation::Upload, Some(link)) = (s.op, link.as_deref()) {
+                if let Err(e) = crate::transfer::sqlite::spend(io.sql, link) {
+                    worker::console_error!("could not mark a settled upload's link as used: {e}");
+                }
+            }
         }
         None => clear(io),
     }
