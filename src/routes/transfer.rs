@@ -110,14 +110,14 @@ pub async fn handle(raw: web_sys::Request, headers: Headers, ctx: &Ctx, path: &s
     match request {
         LinkRequest::Download { head } => download(&link, &bucket, &ns, &headers, head).await,
         LinkRequest::Put { part } => upload(&link, &bucket, &ns, &raw, &headers, part).await,
-        LinkRequest::Complete => match asked!(link.ask(LinkOp::Complete { parts: None }).await) {
-            LinkReply::Completed { key, etag, size } => completed(&key, &etag, size),
-            other => unexpected(other),
-        },
-        LinkRequest::Abort => match asked!(link.ask(LinkOp::Abort).await) {
-            LinkReply::Aborted => answer(200, &serde_json::json!({ "aborted": true })),
-            other => unexpected(other),
-        },
+        LinkRequest::Complete => {
+            let done = asked!(link.ask(LinkCall { op: LinkOp::Complete, ..Default::default() }).await);
+            completed(&done)
+        }
+        LinkRequest::Abort => {
+            asked!(link.ask(LinkCall { op: LinkOp::Abort, ..Default::default() }).await);
+            answer(200, &serde_json::json!({ "aborted": true }))
+        }
         LinkRequest::Preflight => preflight(),
     }
 }
@@ -133,9 +133,10 @@ struct Link<'a> {
 struct Refused(Response);
 
 impl Link<'_> {
-    /// The object's answer; a refusal comes back as the `Err` response to send.
-    async fn ask(&self, op: LinkOp) -> std::result::Result<LinkReply, Refused> {
-        let call = UserCall::Link(LinkCall { token: self.token.to_owned(), op });
+    /// The object's answer to `call` (its token filled in here); a refusal comes back as the
+    /// `Err` response to send.
+    async fn ask(&self, call: LinkCall) -> std::result::Result<LinkReply, Refused> {
+        let call = UserCall::Link(LinkCall { token: self.token.to_owned(), ..call });
         let reply = match call_object(self.ctx, self.user_key, &call).await {
             Ok(UserReply::Link(r)) => r,
             Ok(_) => return Err(Refused(refuse(500, "server_error", "unexpected answer from the user's object").unwrap_or_else(|_| fallback()))),
@@ -144,20 +145,15 @@ impl Link<'_> {
                 return Err(Refused(refuse(500, "server_error", "the link could not be checked; retry").unwrap_or_else(|_| fallback())));
             }
         };
-        match reply {
-            LinkReply::Refused { status, message } => Err(Refused(refuse(status, code(status), &message).unwrap_or_else(|_| fallback()))),
-            r => Ok(r),
+        match reply.status {
+            200 => Ok(reply),
+            status => Err(Refused(refuse(status, code(status), &reply.message).unwrap_or_else(|_| fallback()))),
         }
     }
 }
 
 fn fallback() -> Response {
     Response::empty().map(|r| r.with_status(500)).unwrap_or_else(|_| Response::from(web_sys::Response::error()))
-}
-
-fn unexpected(reply: LinkReply) -> Result<Response> {
-    worker::console_error!("unexpected link reply: {reply:?}");
-    refuse(500, "server_error", "unexpected answer from the user's object")
 }
 
 fn preflight() -> Result<Response> {
@@ -177,10 +173,7 @@ fn preflight() -> Result<Response> {
 // ------------------------------------------------------------------------------------------------
 
 async fn download(link: &Link<'_>, bucket: &Bucket, ns: &Namespace, headers: &Headers, head: bool) -> Result<Response> {
-    let key = match asked!(link.ask(LinkOp::Download).await) {
-        LinkReply::Serve { key } => key,
-        other => return unexpected(other),
-    };
+    let key = asked!(link.ask(LinkCall::default()).await).key;
     let r2_key = ns.to_r2(&key);
     let if_match = headers.get("If-Match")?;
     let if_none_match = headers.get("If-None-Match")?;
@@ -303,11 +296,8 @@ async fn upload(link: &Link<'_>, bucket: &Bucket, ns: &Namespace, raw: &web_sys:
     };
     let number = part.unwrap_or(1);
     let content_type = headers.get("Content-Type")?.filter(|c| c.len() <= 256 && !c.chars().any(char::is_control));
-    let op = LinkOp::Part { part: number, size, whole: part.is_none(), content_type };
-    let (key, upload_id) = match asked!(link.ask(op).await) {
-        LinkReply::Part { key, upload_id } => (key, upload_id),
-        other => return unexpected(other),
-    };
+    let op = if part.is_some() { LinkOp::Part } else { LinkOp::Whole };
+    let LinkReply { key, upload_id, .. } = asked!(link.ask(LinkCall { op, part: number, size, content_type, ..Default::default() }).await);
     // The request's own stream goes to R2 (a known length: its Content-Length); nothing is copied.
     let body: Data = match raw.body() {
         Some(stream) if size > 0 => Data::ReadableStream(stream),
@@ -325,7 +315,8 @@ async fn upload(link: &Link<'_>, bucket: &Bucket, ns: &Namespace, raw: &web_sys:
         }
     };
     if part.is_some() {
-        asked!(link.ask(LinkOp::PartStored(uploaded.clone())).await);
+        let stored = LinkCall { op: LinkOp::PartStored, part: number, size, etag: uploaded.etag.clone(), ..Default::default() };
+        asked!(link.ask(stored).await);
         return answer(
             200,
             &serde_json::json!({
@@ -337,15 +328,14 @@ async fn upload(link: &Link<'_>, bucket: &Bucket, ns: &Namespace, raw: &web_sys:
             }),
         );
     }
-    match asked!(link.ask(LinkOp::Complete { parts: Some(vec![uploaded]) }).await) {
-        LinkReply::Completed { key, etag, size } => completed(&key, &etag, size),
-        other => unexpected(other),
-    }
+    let done = asked!(link.ask(LinkCall { op: LinkOp::Complete, parts: Some(vec![uploaded]), ..Default::default() }).await);
+    completed(&done)
 }
 
-fn completed(key: &str, etag: &str, size: u64) -> Result<Response> {
-    let resp = answer(200, &serde_json::json!({ "key": key, "etag": etag, "size": size }))?;
-    with_link_headers(resp, &[("ETag", format!("\"{etag}\""))])
+/// The answer to an applied upload: the object's key, new etag and size.
+fn completed(done: &LinkReply) -> Result<Response> {
+    let resp = answer(200, &serde_json::json!({ "key": done.key, "etag": done.etag, "size": done.size }))?;
+    with_link_headers(resp, &[("ETag", format!("\"{}\"", done.etag))])
 }
 
 // ------------------------------------------------------------------------------------------------

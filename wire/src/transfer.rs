@@ -21,29 +21,47 @@ pub struct LinkMint {
     pub max_body: u64,
 }
 
-/// A link presented to the Worker, whose routing tag the Worker checked.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A link presented to the Worker, whose routing tag the Worker checked, and what its holder
+/// wants. Flat, with a unit-only [`LinkOp`]: the fields an operation does not use stay at their
+/// defaults (an enum of struct variants costs several KB more of wasm to deserialize).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkCall {
     /// The whole link token; the object finds the link by its SHA-256.
     pub token: String,
     pub op: LinkOp,
+    /// [`LinkOp::Part`], [`LinkOp::Whole`], [`LinkOp::PartStored`]: the part number (1 for a whole
+    /// body) and its size in bytes; [`LinkOp::PartStored`]: the part's etag in R2.
+    #[serde(default)]
+    pub part: u16,
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub etag: String,
+    /// [`LinkOp::Part`], [`LinkOp::Whole`]: the request's `Content-Type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// [`LinkOp::Complete`]: the parts to assemble (the end of a whole-body `PUT`: its one part);
+    /// absent: the parts the object recorded (`POST ?complete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<Vec<StoredPart>>,
 }
 
-/// What the holder of a link wants. Externally tagged, like every call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the holder of a link wants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkOp {
-    /// `GET`/`HEAD`: may the object be served? ([`LinkReply::Serve`])
+    /// `GET`/`HEAD`: may the object be served? (the reply's `key`)
+    #[default]
     Download,
-    /// `PUT` of one part (`?part=N`), or of the whole body (`part` 1, `whole`): may it be streamed,
-    /// and into which multipart upload? ([`LinkReply::Part`])
-    Part { part: u16, size: u64, whole: bool, content_type: Option<String> },
-    /// A part is in R2 ([`LinkReply::PartStored`]).
-    PartStored(StoredPart),
-    /// `POST ?complete` (`parts` absent: the parts the object recorded), or the end of a whole-body
-    /// `PUT` (`parts`: its one part) ([`LinkReply::Completed`]).
-    Complete { parts: Option<Vec<StoredPart>> },
-    /// `DELETE`: the upload is abandoned and the link ends ([`LinkReply::Aborted`]).
+    /// `PUT ?part=N`: may the part be streamed, and into which multipart upload? (`key`, `upload_id`)
+    Part,
+    /// `PUT` of the whole body: the same, as part 1 of an upload completed right after.
+    Whole,
+    /// A part is in R2: record it.
+    PartStored,
+    /// Assemble the parts: `POST ?complete`, or the end of a whole-body `PUT`. (`key`, `etag`, `size`)
+    Complete,
+    /// `DELETE`: the upload is abandoned and the link ends.
     Abort,
 }
 
@@ -55,20 +73,36 @@ pub struct StoredPart {
     pub size: u64,
 }
 
-/// The object's answer to a [`LinkCall`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkReply {
-    /// Serve the user's `key` (without the namespace prefix).
-    Serve { key: String },
-    /// Stream the part into this multipart upload of `key`.
-    Part { key: String, upload_id: String },
-    PartStored,
-    /// The object was written: its new etag and size.
-    Completed { key: String, etag: String, size: u64 },
-    Aborted,
-    /// Refused: the HTTP status and a message that says what to do.
-    Refused { status: u16, message: String },
+/// The object's answer to a [`LinkCall`]: a status, and what the operation asked for. Flat like
+/// the call (the Worker knows what it asked): `status` 200 with the fields of the operation, or a
+/// refusal's HTTP status with a message that says what to do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkReply {
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// The user's key the link names (without the namespace prefix).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub upload_id: String,
+    /// A completed upload: the object's new etag and size.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub etag: String,
+    #[serde(default)]
+    pub size: u64,
+}
+
+impl LinkReply {
+    /// Done, with nothing to report.
+    pub fn ok() -> Self {
+        LinkReply { status: 200, ..Default::default() }
+    }
+
+    /// Refused with this HTTP status and message.
+    pub fn refused(status: u16, message: String) -> Self {
+        LinkReply { status, message, ..Default::default() }
+    }
 }
 
 #[cfg(test)]
@@ -77,14 +111,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn calls_and_replies_round_trip() {
-        let c = LinkCall { token: "t".into(), op: LinkOp::Part { part: 2, size: 5, whole: false, content_type: None } };
+    fn calls_and_replies_round_trip_and_stay_small() {
+        let c = LinkCall { token: "t".into(), op: LinkOp::Part, part: 2, size: 5, ..Default::default() };
         let json = serde_json::to_string(&c).unwrap();
-        assert!(json.contains("{\"part\":{"), "{json}");
-        let back: LinkCall = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.op, c.op);
-        for r in [LinkReply::PartStored, LinkReply::Refused { status: 410, message: "gone".into() }] {
+        assert_eq!(json, r#"{"token":"t","op":"part","part":2,"size":5}"#);
+        assert_eq!(serde_json::from_str::<LinkCall>(&json).unwrap(), c);
+        for r in [LinkReply::ok(), LinkReply::refused(410, "gone".into())] {
             assert_eq!(serde_json::from_str::<LinkReply>(&serde_json::to_string(&r).unwrap()).unwrap(), r);
         }
+        assert_eq!(serde_json::to_string(&LinkReply::ok()).unwrap(), r#"{"status":200,"size":0}"#);
     }
 }

@@ -35,7 +35,6 @@ pub fn create(io: &Io<'_>, kind: Kind, key: &str, expires_secs: u64, mut record:
     }
     let (link_id, token) = transfer::mint(&link_key, user_key, &db::random_array::<16>(), &db::random_array::<32>())
         .ok_or("Minting the link failed: this account's key is malformed.")?;
-    record.created_ms = now;
     record.session = io.ctx.session_id.map(str::to_owned);
     record.client = journal::clip(io.ctx.client_name);
     let expires_ms = now.saturating_add(i64::try_from(expires_secs).unwrap_or(i64::MAX).saturating_mul(1000));

@@ -173,7 +173,6 @@ impl Kind {
 /// A link's settings and state (the `record` column, JSON).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkRecord {
-    pub created_ms: i64,
     /// The session and client that created it: a use is recorded in their name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,

@@ -32,7 +32,7 @@ pub struct LinkOutcome {
 }
 
 fn refused(e: &LinkError) -> LinkReply {
-    LinkReply::Refused { status: e.status(), message: e.message() }
+    LinkReply::refused(e.status(), e.message())
 }
 
 impl R2Tools {
@@ -41,14 +41,14 @@ impl R2Tools {
         let parts = token::parse(&call.token);
         let user_key = parts.map(|p| p.user_key.to_owned());
         let hash = token::hash(&call.token);
-        let (reply, changes) = match self.use_link(&hash, user_key.as_deref(), call.op).await {
+        let (reply, changes) = match self.use_link(&hash, user_key.as_deref(), call).await {
             Ok(done) => done,
             Err(e) => (refused(&e), Vec::new()),
         };
         LinkOutcome { reply, changes, user_key }
     }
 
-    async fn use_link(&self, hash: &str, user_key: Option<&str>, op: LinkOp) -> Result<(LinkReply, Vec<Change>), LinkError> {
+    async fn use_link(&self, hash: &str, user_key: Option<&str>, call: LinkCall) -> Result<(LinkReply, Vec<Change>), LinkError> {
         let internal = |e: worker::Error| LinkError::Status(500, format!("The link could not be read: {e}"));
         let (Some(user_key), Some(bucket)) = (user_key, &self.bucket) else {
             return Err(LinkError::Unknown);
@@ -69,29 +69,30 @@ impl R2Tools {
             links: None,
         };
         let io = self.io(bucket, &ns, &ctx);
-        let wanted = if op == LinkOp::Download { Kind::Download } else { Kind::Upload };
+        let wanted = if call.op == LinkOp::Download { Kind::Download } else { Kind::Upload };
         let live = grants::is_live(&self.sql, &link.grant_id).map_err(internal)?;
         transfer::check_use(&link, wanted, db::now_ms(), live)?;
-        match op {
+        match call.op {
             LinkOp::Download => download(&io, hash, link).map(|r| (r, Vec::new())),
-            LinkOp::Part { part, size, whole, content_type } => {
-                let others = if whole { 0 } else { sqlite::others_size(&self.sql, hash, part).map_err(internal)? };
-                transfer::check_part(&link, part, size, others)?;
+            LinkOp::Part | LinkOp::Whole => {
+                let others = if call.op == LinkOp::Whole { 0 } else { sqlite::others_size(&self.sql, hash, call.part).map_err(internal)? };
+                transfer::check_part(&link, call.part, call.size, others)?;
                 let key = link.key.clone();
-                let upload_id = ensure_upload(&io, hash, link, content_type).await?;
-                Ok((LinkReply::Part { key, upload_id }, Vec::new()))
+                let upload_id = ensure_upload(&io, hash, link, call.content_type).await?;
+                Ok((LinkReply { key, upload_id, ..LinkReply::ok() }, Vec::new()))
             }
-            LinkOp::PartStored(p) => {
+            LinkOp::PartStored => {
                 if link.record.upload_id.is_none() {
                     return Err(LinkError::Status(409, "This upload was discarded meanwhile; start again with a new link.".into()));
                 }
-                sqlite::store_part(&self.sql, hash, &part_of(&p)).map_err(internal)?;
-                Ok((LinkReply::PartStored, Vec::new()))
+                let part = Part { number: call.part, etag: call.etag, size: call.size };
+                sqlite::store_part(&self.sql, hash, &part).map_err(internal)?;
+                Ok((LinkReply::ok(), Vec::new()))
             }
-            LinkOp::Complete { parts } => complete(&io, hash, parts).await,
+            LinkOp::Complete => complete(&io, hash, call.parts).await,
             LinkOp::Abort => {
                 abort(&io, hash, link).await.map_err(internal)?;
-                Ok((LinkReply::Aborted, Vec::new()))
+                Ok((LinkReply::ok(), Vec::new()))
             }
         }
     }
@@ -137,7 +138,7 @@ fn download(io: &Io<'_>, hash: &str, mut link: Link) -> Result<LinkReply, LinkEr
             worker::console_warn!("could not save a link's last use: {e}");
         }
     }
-    Ok(LinkReply::Serve { key: link.key })
+    Ok(LinkReply { key: link.key, ..LinkReply::ok() })
 }
 
 /// The multipart upload a link's parts go into: created with the first part, in a turn of the
@@ -157,10 +158,14 @@ async fn ensure_upload(io: &Io<'_>, hash: &str, link: Link, content_type: Option
     let current = r2::head(io.bucket, &r2_key, &link.key).await.map_err(|e| LinkError::Status(502, e))?.map(|o| o.etag());
     check_preconditions(&link, current.as_deref())?;
     let content_type = link.record.content_type.clone().or(content_type).unwrap_or_else(|| "application/octet-stream".into());
-    let meta = || HttpMetadata { content_type: Some(content_type.clone()), ..Default::default() };
-    let created = r2::retrying("upload", &link.key, || io.bucket.create_multipart_upload(r2_key.clone()).http_metadata(meta()).execute())
+    let meta = || HttpMetadata { content_type: Some(content_type), ..Default::default() };
+    let created = io
+        .bucket
+        .create_multipart_upload(r2_key.clone())
+        .http_metadata(meta())
+        .execute()
         .await
-        .map_err(|e| LinkError::Status(502, e))?;
+        .map_err(|e| LinkError::Status(502, format!("Starting the upload failed in R2: {}; send it again.", r2::message(&e))))?;
     let id = created.upload_id().await;
     link.record.upload_id = Some(id.clone());
     link.record.upload_key = Some(r2_key);
@@ -218,7 +223,8 @@ async fn complete(io: &Io<'_>, hash: &str, given: Option<Vec<StoredPart>>) -> Re
             if let Err(e) = sqlite::save(io.sql, hash, &link.record).and_then(|()| sqlite::drop_parts(io.sql, hash)) {
                 worker::console_warn!("could not mark a used upload link: {e}");
             }
-            Ok((LinkReply::Completed { key: key.clone(), etag, size: stored }, vec![Change::written(&key, before.as_deref())]))
+            let changes = vec![Change::written(&key, before.as_deref())];
+            Ok((LinkReply { key, etag, size: stored, ..LinkReply::ok() }, changes))
         }
         Attempt::Refused(e) => Err(LinkError::Status(412, e)),
         Attempt::Failed(e) => Err(completion_failed(&e)),
