@@ -11,7 +11,7 @@
  *
  *   node bench/run.mjs [--quick] [--rounds N] [--run-seconds S] [--soak N] [--concurrency 1,8,32]
  *                      [--systems ours,baseline,best-js,floor,floor-r2] [--ops list,session,idle]
- *                      [--idle-streams 20] [--idle-seconds 60] [--log-level warn]
+ *                      [--idle-streams 20] [--idle-seconds 60] [--transfer-mib 64] [--log-level warn]
  *                      [--no-build] [--keep-state]
  *
  * Only the documented full run (FULL_RUN in lib/systems.mjs: no flags) replaces
@@ -38,6 +38,7 @@ import {
   isFloor, mcpOps,
 } from './lib/systems.mjs';
 import { idleFigure } from './lib/idle.mjs';
+import { transferFigure } from './lib/transfer.mjs';
 import { renderReport } from './lib/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,6 +68,7 @@ function parseArgs(argv) {
     else if (a === '--run-seconds') o.runSeconds = Number(val());
     else if (a === '--idle-streams') o.idleStreams = Number(val());
     else if (a === '--idle-seconds') o.idleSeconds = Number(val());
+    else if (a === '--transfer-mib') o.transferMib = Number(val());
     else if (a === '--no-build') o.build = false;
     else if (a === '--keep-state') o.keepState = true;
     else if (a === '-h' || a === '--help') {
@@ -94,11 +96,14 @@ function parseArgs(argv) {
     // The idle figure: this many GET streams of slot 0's user, left idle this long (past the
     // runtime's 10 s hibernation delay) before one write from another session.
     idle: { streams: o.idleStreams ?? FULL_RUN.idleStreams, seconds: o.idleSeconds ?? (quick ? 20 : FULL_RUN.idleSeconds) },
+    // The transfer figure: one object of this many MiB through a link, down and up, this many times.
+    transfer: { mib: o.transferMib ?? (quick ? 32 : FULL_RUN.transferMib), rounds: quick ? 3 : FULL_RUN.transferRounds },
   };
   for (const x of s.systems) if (!SYSTEMS.includes(x)) throw new Error(`unknown system ${x}`);
   for (const x of s.ops) if (!SCENARIOS.some((sc) => sc.id === x) && !EXTRA_FIGURES.includes(x)) throw new Error(`unknown figure ${x}`);
   if (!(s.idle.seconds > 10)) throw new Error('--idle-seconds must be over 10 (the runtime hibernates an idle object after 10 s)');
   if (!(s.idle.streams >= 1)) throw new Error('--idle-streams must be at least 1');
+  if (!(s.transfer.mib >= 1 && s.transfer.mib <= 95)) throw new Error('--transfer-mib must be from 1 to 95 (one request body)');
   s.slots = Math.max(...s.concurrency);
   // Sessions of slot 0's user for the same-user figures (16 clients, or as many as the highest concurrency).
   s.clients = Math.max(s.slots, SAME_USER_CLIENTS);
@@ -123,6 +128,9 @@ function fullRunDifferences(s) {
   if (!same([...s.systems].sort(), [...SYSTEMS].sort())) d.push(`systems ${s.systems} (documented: all ${SYSTEMS.length})`);
   const allOps = [...SCENARIOS.map((sc) => sc.id), ...EXTRA_FIGURES];
   if (!same([...s.ops].sort(), [...allOps].sort())) d.push(`figures ${s.ops} (documented: all)`);
+  if (s.ops.includes('transfer') && (s.transfer.mib !== FULL_RUN.transferMib || s.transfer.rounds !== FULL_RUN.transferRounds)) {
+    d.push(`transfer figure ${s.transfer.mib} MiB × ${s.transfer.rounds} (documented: ${FULL_RUN.transferMib} MiB × ${FULL_RUN.transferRounds})`);
+  }
   if (s.ops.includes('idle') && (s.idle.streams !== FULL_RUN.idleStreams || s.idle.seconds !== FULL_RUN.idleSeconds)) {
     d.push(`idle figure ${s.idle.streams} streams for ${s.idle.seconds} s (documented: ${FULL_RUN.idleStreams} for ${FULL_RUN.idleSeconds} s)`);
   }
@@ -462,7 +470,7 @@ async function main() {
   const results = {
     settings: s, started: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, node: process.version },
-    builds: {}, bundles: {}, available: {}, loginMs: {}, seedManyMs: {}, manyPages: {}, cold: {}, scen: {}, soak: {}, idle: {}, order: [], notes: [],
+    builds: {}, bundles: {}, available: {}, loginMs: {}, seedManyMs: {}, manyPages: {}, cold: {}, scen: {}, soak: {}, idle: {}, transfer: {}, order: [], notes: [],
   };
   const t0 = performance.now();
   try {
@@ -515,6 +523,19 @@ async function main() {
         } catch (e) {
           results.idle[def.sys] = { error: String(e.message) };
           log(`${def.sys} idle figure failed: ${e.message}`);
+        }
+      }
+    }
+    if (s.ops.includes('transfer')) {
+      for (const def of defs) {
+        if (!slots[def.sys]) continue;
+        try {
+          results.transfer[def.sys] = await transferFigure(def, s, {
+            start: () => start(def, s, runDir), coldStart: (w, ctx) => coldStart(w, def, ctx), log, slots: slots[def.sys],
+          });
+        } catch (e) {
+          results.transfer[def.sys] = { error: String(e.message) };
+          log(`${def.sys} transfer figure failed: ${e.message}`);
         }
       }
     }

@@ -90,7 +90,14 @@ pub struct Config {
     pub log_level: LogLevel,
     /// `ALLOWED_ORIGINS`: browser origins admitted on `/mcp` besides loopback and the defaults.
     pub allowed_origins: AllowedOrigins,
+    /// `TRANSFER_MAX_BODY`: the largest request body a transfer link takes in one `PUT` (the
+    /// plan's request body limit: 100 MB on Free and Pro); larger objects go up in parts of at
+    /// most this.
+    pub transfer_max_body: u64,
 }
+
+/// The default `TRANSFER_MAX_BODY`: 100 MB, the request body limit of the Free and Pro plans.
+pub const DEFAULT_TRANSFER_MAX_BODY: u64 = 100_000_000;
 
 /// `LOG_LEVEL` (default `info`): the least severe request line written. A request's line is
 /// `info`, `warn` when `/mcp` refused its `Origin`, or `error` when it failed with a 5xx; so `debug`
@@ -118,6 +125,13 @@ impl Config {
     /// The routing tag new tokens of `user_key`'s grant `grant_id` carry (current key).
     pub fn routing_tag(&self, user_key: &str, grant_id: &str) -> Option<String> {
         self.routing_keys.first().map(|k| r2_mcp_durable::grants::token::routing_tag(k, user_key, grant_id))
+    }
+
+    /// `user_key`'s link key under the current routing key (see `r2_mcp_durable::transfer`),
+    /// as its object receives it; `None` without a routing key.
+    pub fn link_key(&self, user_key: &str) -> Option<String> {
+        use r2_mcp_durable::transfer;
+        self.routing_keys.first().map(|k| transfer::encode_link_key(&transfer::link_key(k, user_key)))
     }
 }
 
@@ -237,6 +251,22 @@ impl Config {
             Some(_) => return Err(err("CLIENT_METADATA_DOCUMENTS", "must be 0 or 1")),
         };
 
+        let transfer_max_body = match read("TRANSFER_MAX_BODY") {
+            None => DEFAULT_TRANSFER_MAX_BODY,
+            Some(v) => {
+                use r2_mcp_durable::transfer::{MIN_PART_BYTES, R2_MAX_PART_BYTES};
+                match v.parse::<u64>() {
+                    Ok(n) if (MIN_PART_BYTES..=R2_MAX_PART_BYTES).contains(&n) => n,
+                    _ => {
+                        return Err(err(
+                            "TRANSFER_MAX_BODY",
+                            format!("must be a number of bytes from {MIN_PART_BYTES} to {R2_MAX_PART_BYTES}, got {v:?}"),
+                        ))
+                    }
+                }
+            }
+        };
+
         let log_level = match read("LOG_LEVEL").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("info") => LogLevel::Info,
             Some("debug") => LogLevel::Debug,
@@ -269,6 +299,7 @@ impl Config {
             client_metadata_documents,
             log_level,
             allowed_origins: mcp.allowed_origins,
+            transfer_max_body,
         })
     }
 }

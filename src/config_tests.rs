@@ -184,3 +184,25 @@ fn allowed_origins_star_is_for_bearer_servers_only() {
     let listed: Vec<_> = access.iter().copied().chain([("ALLOWED_ORIGINS", "https://app.example")]).collect();
     assert!(Config::from_lookup(lookup(&listed)).is_ok());
 }
+
+#[test]
+fn transfer_max_body_defaults_to_100_mb_and_stays_within_r2s_part_sizes() {
+    let iss = ("ACCESS_ISSUER", "https://i.example");
+    let c = Config::from_lookup(lookup(&with(&[iss]))).unwrap();
+    assert_eq!(c.transfer_max_body, 100_000_000);
+    let c = Config::from_lookup(lookup(&with(&[iss, ("TRANSFER_MAX_BODY", "500000000")]))).unwrap();
+    assert_eq!(c.transfer_max_body, 500_000_000);
+    for bad in ["1000", "x", "6000000000"] {
+        let e = Config::from_lookup(lookup(&with(&[iss, ("TRANSFER_MAX_BODY", bad)]))).unwrap_err();
+        assert_eq!(e.setting, "TRANSFER_MAX_BODY");
+    }
+}
+
+#[test]
+fn a_link_key_exists_only_with_a_routing_key_and_differs_per_user() {
+    let c = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example")]))).unwrap();
+    let a = c.link_key("0123456789abcdef0123456789abcdef").unwrap();
+    assert_ne!(Some(a), c.link_key("fedcba9876543210fedcba9876543210"));
+    let access = [("AUTH_MODE", "access"), ("ACCESS_TEAM_DOMAIN", "https://t.cloudflareaccess.com"), ("ACCESS_AUD", "a")];
+    assert_eq!(Config::from_lookup(lookup(&access)).unwrap().link_key("0123456789abcdef0123456789abcdef"), None);
+}

@@ -85,6 +85,10 @@ async fn route(
     if path == "/mcp" {
         return routes::mcp::handle(raw, headers, &ctx, line).await;
     }
+    if path.starts_with(crate::transfer::PREFIX) {
+        let query = url_parts::query(url).to_owned();
+        return routes::transfer::handle(raw, headers, &ctx, path, &query, line).await;
+    }
     let req = Request::from(raw);
     let config = ctx.config.clone();
     if let AuthMode::OAuth(up) = &config.auth {

@@ -6,8 +6,9 @@
 //! |---|---|
 //! | [`config`] | reading and validating the Worker's settings (names shared with Cloudflare's Access demo) |
 //! | [`oauth`] | the OAuth 2.1 rules toward MCP clients: metadata, registration, authorize, token, PKCE, cookies, id_token checks |
+//! | [`transfer`] | the HTTP rules of transfer links: request shapes, byte ranges, conditional requests, download headers |
 //! | `entry` (wasm32) | the `fetch` event: configuration once per isolate, the route table |
-//! | `routes` (wasm32) | one file per route: metadata, register, authorize, callback, token, `/mcp`, dev |
+//! | `routes` (wasm32) | one file per route: metadata, register, authorize, callback, token, `/mcp`, `/transfer/`, dev |
 //! | `http` (wasm32) | response builders: JSON no-store, HTML with security headers, redirects, CORS |
 //! | `upstream` (wasm32) | the upstream OpenID Provider: discovery, JWKS cache, code exchange, id_token validation |
 //! | `clients` (wasm32) | registered clients and registration rate limits, in the `ClientRegistry` object |
@@ -23,6 +24,7 @@
 
 pub mod config;
 pub mod oauth;
+pub mod transfer;
 
 #[cfg(target_arch = "wasm32")]
 mod client_registry;

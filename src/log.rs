@@ -106,6 +106,8 @@ pub fn route_of(path: &str) -> &'static str {
         p if p.starts_with("/.well-known/") => "/.well-known",
         p if p.starts_with("/mcp/.well-known/") => "/.well-known",
         p if p.starts_with("/_dev/") => "/_dev",
+        // Never the link itself: the token is a credential.
+        p if p.starts_with("/transfer/") => "/transfer",
         _ => "other",
     }
 }

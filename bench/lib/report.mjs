@@ -220,6 +220,9 @@ export function renderReport(results) {
   // Idle (issue 18) --------------------------------------------------------------------------------
   if (s.ops.includes('idle')) out.push(...idleSection(results), '');
 
+  // Transfer links (issue 16) --------------------------------------------------------------------
+  if (s.ops.includes('transfer')) out.push(...transferSection(results), '');
+
   // Not measured -------------------------------------------------------------------------------
   const missing = [];
   for (const sys of systems) {
@@ -282,6 +285,40 @@ function settingsParagraph(results) {
         `a ${FULL_RUN.soak.toLocaleString('en')}-request long run, concurrency ${FULL_RUN.concurrency.join(', ')}, every system and figure): ${diff.join('; ')}; ` +
         'so `bench/results/latest.md` was left as it was. ') +
     `**Order:** the systems run one after another, and the order rotates by one system each round so none always runs first or last (${order}).`;
+}
+
+/** The transfer figure: one object through a link, down and up, against a plain streaming Worker. */
+function transferSection(results) {
+  const s = results.settings;
+  const t = results.transfer ?? {};
+  const ours = t.ours;
+  const floor = t['floor-r2'];
+  const v = (x, dir, field) => (x?.applies ? x[dir]?.[field] : NaN);
+  const line = (label, dir, field, f) => {
+    const o = v(ours, dir, field);
+    const fl = v(floor, dir, field);
+    return `| ${label} | ${f(o)} | ${f(fl)} | ${ratio(o, fl)} |`;
+  };
+  const rate = (x) => (Number.isFinite(x) ? `${x.toFixed(0)} MiB/s` : NA);
+  const cpu = (x) => (Number.isFinite(x) ? `${x.toFixed(2)} ms` : NA);
+  const out = [];
+  out.push(`## Transfer links (issue 16): one ${s.transfer.mib} MiB object through a link, ${s.transfer.rounds} times each way`);
+  out.push('');
+  out.push('Ours: an agent\'s `curl` against `/transfer/<token>` — a download link\'s `GET`, and an upload link\'s whole-body `PUT` ' +
+    '(the link\'s check in the user\'s Durable Object, R2\'s multipart create, the part, the completion in the user\'s write queue, the audit record); ' +
+    'each link is made by an MCP tool call first, not timed. The floor: floor+R2\'s Worker streaming the same object itself ' +
+    '(`GET /stream/<key>`: the R2 body as the response; `PUT /stream/<key>`: the request body as the one part of an R2 multipart upload, the R2 calls a link\'s upload makes), with no Durable Object and no check — ' +
+    'the least any Worker does to move those bytes, in the same runtime. Medians after one warm-up transfer; random bytes; ' +
+    'CPU is the runtime processes\' utime + stime per MiB moved.');
+  out.push('');
+  out.push('| figure | ours | floor+R2 (plain streaming Worker) | ours/floor+R2 |');
+  out.push('|---|---:|---:|---:|');
+  out.push(line('download, MiB/s', 'down', 'mibPerS', rate));
+  out.push(line('upload (one PUT), MiB/s', 'up', 'mibPerS', rate));
+  out.push(line('download, runtime CPU per MiB', 'down', 'cpuMsPerMiB', cpu));
+  out.push(line('upload, runtime CPU per MiB', 'up', 'cpuMsPerMiB', cpu));
+  for (const [sys, x] of Object.entries(t)) if (x?.error) out.push(`\n- ${sys}: failed: ${x.error}`);
+  return out;
 }
 
 /** The idle figure: awake seconds per idle connected hour and their monthly cost, before/after. */

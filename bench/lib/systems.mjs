@@ -30,8 +30,9 @@ const MB = 'abcdefghij'.repeat(100_000); // 1,000,000 bytes of text (under the 1
 export const SYSTEMS = ['ours', 'baseline', 'best-js', 'floor', 'floor-r2'];
 export const isFloor = (sys) => sys === 'floor' || sys === 'floor-r2';
 
-/** Figures that are not load figures: `idle` (GET streams of one user left idle; see idle.mjs). */
-export const EXTRA_FIGURES = ['idle'];
+/** Figures that are not load figures: `idle` (GET streams of one user left idle; see idle.mjs)
+ *  and `transfer` (one object through a transfer link, down and up; see transfer.mjs). */
+export const EXTRA_FIGURES = ['idle', 'transfer'];
 
 /**
  * The documented full run (bench/PERFORMANCE.md): `scripts/bench` with no flags. Only a run with
@@ -39,7 +40,7 @@ export const EXTRA_FIGURES = ['idle'];
  */
 export const FULL_RUN = {
   quick: false, rounds: 3, runSeconds: 3, soak: 50000, concurrency: [1, 8, 32], logLevel: 'warn',
-  idleStreams: 20, idleSeconds: 60,
+  idleStreams: 20, idleSeconds: 60, transferMib: 64, transferRounds: 5,
 };
 
 /** How many objects `many/` holds (one user's, slot 0), and how many clients share one user. */

@@ -7,6 +7,7 @@
 //! | [`grants`] | OAuth grants and tokens: token format, hashing, code and refresh-rotation rules |
 //! | [`mcp`] | the MCP protocol engine: JSON-RPC, versions, HTTP rules, dispatch |
 //! | [`tools`] | the R2 tools, one file each, and their registry; the journaled write and the audit trail |
+//! | [`transfer`] | transfer links: their tokens and tags, lifetimes, upload parts, the `transfer_links` table |
 //! | [`storage`] | storage rules: namespaces, object keys, content, ranges, preconditions, the write queue |
 //! | [`hub`] | live SSE connections in memory: backlog bound, grant binding, reconnects |
 //! | [`memo`] | a small bounded in-memory memo in front of storage (etags, sessions) |
@@ -24,6 +25,7 @@ pub mod memo;
 pub mod schema;
 pub mod storage;
 pub mod tools;
+pub mod transfer;
 
 #[cfg(target_arch = "wasm32")]
 pub mod object;

@@ -109,6 +109,24 @@ pub const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX mcp_listens_grant ON mcp_listens(grant_id)",
         ],
     },
+    Migration {
+        version: 9,
+        statements: &[
+            // Transfer links (transfer::sqlite): only the SHA-256 of each link's token, the user's
+            // key it names, the grant that made it (its end ends them), when it expires (Unix ms),
+            // and its settings and upload state as JSON (transfer::LinkRecord).
+            "CREATE TABLE transfer_links (hash TEXT PRIMARY KEY, link_id TEXT NOT NULL, grant_id TEXT NOT NULL, \
+             kind TEXT NOT NULL, key TEXT NOT NULL, expires_ms INTEGER NOT NULL, record TEXT NOT NULL)",
+            "CREATE INDEX transfer_links_grant ON transfer_links(grant_id)",
+            "CREATE INDEX transfer_links_expiry ON transfer_links(expires_ms)",
+            // The parts R2 holds for each link's multipart upload, until it is completed or aborted.
+            "CREATE TABLE transfer_parts (hash TEXT NOT NULL, part INTEGER NOT NULL, etag TEXT NOT NULL, \
+             size INTEGER NOT NULL, PRIMARY KEY (hash, part))",
+            // The link an audit record (or a write's intent) is about.
+            "ALTER TABLE r2_audit ADD COLUMN link_id TEXT",
+            "ALTER TABLE r2_intent ADD COLUMN link_id TEXT",
+        ],
+    },
 ];
 
 /// The statement that creates the bookkeeping table itself.

@@ -15,6 +15,7 @@ use r2_mcp_durable::grants::token;
 use r2_mcp_durable::mcp::http_rules::{self, OriginPolicy};
 use r2_mcp_wire::body;
 use r2_mcp_wire::mcp_call::{from_header, to_header, Caller, McpCall, McpReply, CALL_HEADER, REPLY_HEADER};
+use r2_mcp_wire::transfer::LinkMint;
 use r2_mcp_wire::{user_key, UserIdentity};
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
@@ -100,7 +101,8 @@ async fn behind_access(req: &Incoming, ctx: &Ctx, app: &AccessApp, line: &mut lo
 /// Forwards to the user's object as `caller`, reads what the object reports back, and holds a
 /// long-lived stream here when the object answered with one.
 async fn serve(req: &Incoming, ctx: &Ctx, user_key: &str, caller: Caller, line: &mut log::Line) -> Result<Response> {
-    let call = McpCall { caller, log: ctx.config.log_level.writes(LogLevel::Info), relay: true, attach: None };
+    let links = ctx.config.link_key(user_key).map(|key| LinkMint { origin: ctx.origin.clone(), key, max_body: ctx.config.transfer_max_body });
+    let call = McpCall { caller, log: ctx.config.log_level.writes(LogLevel::Info), relay: true, attach: None, links };
     let served = async {
         let (resp, reply) = take_reply(send(req, ctx, user_key, &call, &req.raw.method(), true).await?)?;
         line.object_fields(reply.log);

@@ -8,6 +8,7 @@ pub mod mcp;
 pub mod metadata;
 pub mod register;
 pub mod token;
+pub mod transfer;
 
 use std::rc::Rc;
 
@@ -114,6 +115,6 @@ pub fn oauth_answer(reply: UserReply) -> Result<Response> {
         }
         UserReply::Revoked => http::json(200, &serde_json::json!({})),
         UserReply::Refused(r) => oauth_error(&OAuthError::new(r.error, &r.description)),
-        UserReply::Opened { .. } => oauth_error(&OAuthError::server_error("unexpected reply to a token call")),
+        UserReply::Opened { .. } | UserReply::Link(_) => oauth_error(&OAuthError::server_error("unexpected reply to a token call")),
     }
 }

@@ -61,6 +61,7 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog, buil
 
   let mf = make(port);
   let url = await mf.ready;
+  let running = true;
   const actualPort = Number(url.port);
 
   return {
@@ -74,16 +75,19 @@ export async function startWorker({ vars = {}, persistDir, port = 0, onLog, buil
      *  a redeploy with new settings). */
     async restart({ vars: changed } = {}) {
       if (changed) currentVars = { ...currentVars, ...changed };
-      await mf.dispose();
+      if (running) await mf.dispose();
       mf = make(actualPort);
       url = await mf.ready;
+      running = true;
     },
     /** The `BUCKET` R2 binding, to change objects behind the server's back (as another tool would). */
     async bucket() {
       return mf.getR2Bucket('BUCKET');
     },
+    /** Stops workerd (`restart()` starts it again, on the same state and port). */
     async close() {
-      await mf.dispose();
+      if (running) await mf.dispose();
+      running = false;
     },
   };
 }

@@ -11,6 +11,7 @@
 //! |---|---|
 //! | [`user_calls`] | the OAuth calls to a user's object (open a grant, token, revoke, dev token) and their replies |
 //! | [`mcp_call`] | the `/mcp` forward: who the caller is and what the Worker wants; what the object reports back |
+//! | [`transfer`] | transfer links: what an object needs to mint them, and the calls made when one is used |
 //! | [`registry_calls`] | the calls to the client registry objects (lookup, store, rate limit) |
 //! | [`identity`] | the user as the upstream identified them, and the key naming their object |
 //! | [`lifetimes`] | token and grant lifetimes, from the Worker's settings to the grant rules |
@@ -27,6 +28,7 @@ pub mod lifetimes;
 pub mod mcp_call;
 pub mod oauth;
 pub mod registry_calls;
+pub mod transfer;
 pub mod upstream;
 pub mod url;
 pub mod user_calls;

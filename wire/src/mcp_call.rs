@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::identity::UserIdentity;
+use crate::transfer::LinkMint;
 
 /// Request header: the [`McpCall`].
 pub const CALL_HEADER: &str = "x-r2mcp-call";
@@ -34,6 +35,10 @@ pub struct McpCall {
     /// Attach the socket of this listen stream (a `GET` with `Upgrade: websocket`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
+    /// What the object needs to mint transfer links for this user (absent when the Worker has no
+    /// routing key: behind Access without `COOKIE_ENCRYPTION_KEY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<LinkMint>,
 }
 
 /// The caller, as the Worker established it.
@@ -115,7 +120,8 @@ mod tests {
     #[test]
     fn a_call_with_a_non_ascii_identity_is_one_ascii_header_and_reads_back() {
         let identity = UserIdentity { iss: "https://t".into(), sub: "s".into(), email: Some("zoë@example.com".into()), name: Some("Zoë 🚀".into()), groups: vec!["ünï".into()] };
-        let call = McpCall { caller: Caller::Access(identity), log: true, relay: true, attach: None };
+        let links = Some(LinkMint { origin: "https://h".into(), key: "k".into(), max_body: 5 });
+        let call = McpCall { caller: Caller::Access(identity), log: true, relay: true, attach: None, links };
         let h = to_header(&call);
         assert!(h.bytes().all(|b| (0x20..0x7f).contains(&b)), "{h}");
         assert_eq!(from_header::<McpCall>(Some(&h)), Some(call));

@@ -1,4 +1,5 @@
-//! The OAuth calls the front Worker makes to a user's object, and the object's replies: one
+//! The calls the front Worker makes to a user's object (OAuth, and the use of a transfer link),
+//! and the object's replies: one
 //! [`UserCall`] JSON body to the object's `/call` route, one [`UserReply`] back. The Worker turns a
 //! reply into its HTTP answer in one place (`routes::answer`); the object never builds HTTP for them.
 
@@ -7,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::identity::UserIdentity;
 use crate::lifetimes::Lifetimes;
 use crate::oauth::{ErrorCode, Refusal};
+use crate::transfer::{LinkCall, LinkReply};
 
 /// Every OAuth call to a user's object. Externally tagged (`{"token": {…}}`): an internally tagged
 /// enum costs several KB of wasm to deserialize.
@@ -17,6 +19,8 @@ pub enum UserCall {
     Token(TokenCall),
     Revoke(RevokeCall),
     DevToken(DevToken),
+    /// A transfer link is being used ([`UserReply::Link`]).
+    Link(LinkCall),
 }
 
 /// The object's answer to a [`UserCall`].
@@ -31,6 +35,8 @@ pub enum UserReply {
     Revoked,
     /// The call was refused: the OAuth error to answer with.
     Refused(Refusal),
+    /// [`LinkCall`]: the object's answer about the link.
+    Link(LinkReply),
 }
 
 impl UserReply {

@@ -15,6 +15,12 @@
 //! text). Anything else gets the plain floor answer. It measures what the runtime charges for the
 //! same R2 calls the servers make, so what a server costs above it is what its own code adds.
 //! Without `FLOOR_R2 = "1"` the floor behaves exactly as described above.
+//!
+//! floor+R2 is also the floor of the transfer-link figure: its Worker itself (no Durable Object,
+//! no check of any kind) streams an object between the client and R2, `GET /stream/<key>` (the R2
+//! body handed to the runtime as the response) and `PUT /stream/<key>` (the request body handed to
+//! R2 as the one part of a multipart upload, the R2 calls a link's upload makes, so both systems
+//! store, and then serve, the same kind of object), neither copied into wasm.
 
 use serde_json::{json, Value};
 use worker::{durable_object, event, Bucket, DurableObject, Env, Include, Request, Response, Result, State};
@@ -24,6 +30,9 @@ const PLAIN: &str = r#"{"jsonrpc":"2.0","id":1,"result":{}}"#;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: worker::Context) -> Result<Response> {
+    if let Some(key) = req.path().strip_prefix("/stream/").map(str::to_owned) {
+        return stream(req, &env, &key).await;
+    }
     let Some(user) = req.headers().get("authorization")? else {
         let mut res = Response::error("unauthorized", 401)?;
         res.headers_mut().set("www-authenticate", "Bearer")?;
@@ -71,6 +80,32 @@ impl DurableObject for Floor {
         };
         res.headers_mut().set("content-type", "application/json")?;
         Ok(res)
+    }
+}
+
+/// floor+R2's plain streaming Worker (the transfer figure's floor): `GET` serves the object,
+/// `PUT` stores the body, both as the runtime's own streams.
+async fn stream(req: Request, env: &Env, key: &str) -> Result<Response> {
+    let Ok(bucket) = env.bucket("BUCKET") else {
+        return Response::error("no R2 bucket bound (start with wrangler.r2.toml)", 404);
+    };
+    match req.method() {
+        worker::Method::Get => {
+            let Some(o) = bucket.get(key).execute().await? else { return Response::error("not found", 404) };
+            let size = o.size();
+            let Some(body) = o.body() else { return Response::error("no body", 500) };
+            let mut res = Response::from_body(body.response_body()?)?;
+            res.headers_mut().set("content-length", &size.to_string())?;
+            Ok(res)
+        }
+        worker::Method::Put => {
+            let Some(body) = req.inner().body() else { return Response::error("no body", 400) };
+            let upload = bucket.create_multipart_upload(key).execute().await?;
+            let part = upload.upload_part(1, body).await?;
+            let o = upload.complete([part]).await?;
+            Response::ok(json!({ "size": o.size(), "etag": o.etag() }).to_string())
+        }
+        _ => Response::error("GET or PUT", 405),
     }
 }
 

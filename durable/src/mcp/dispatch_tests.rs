@@ -113,11 +113,11 @@ fn session_era_request_without_session_is_400() {
 fn tools_list_shows_the_role_s_tools() {
     let s = session(Version::V2025_11_25);
     let (_, b) = reply_body(run(&ctx(Some(&s)), req("tools/list", json!({}))));
-    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 15);
+    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 17);
     let mut c = ctx(Some(&s));
     c.role = Role::ReadOnly;
     let (_, b) = reply_body(run(&c, req("tools/list", json!({}))));
-    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 7);
+    assert_eq!(b["result"]["tools"].as_array().unwrap().len(), 8);
     assert!(b["result"].get("nextCursor").is_none());
 }
 

@@ -191,7 +191,11 @@ fn is_port(s: &str) -> bool {
 /// reading a body without one once it passes the cap.
 pub fn check_body_size(len: u64) -> Result<(), Rejection> {
     if len > MAX_BODY_BYTES {
-        Err(Rejection::new(413, INVALID_REQUEST, format!("Payload Too Large: the limit is {MAX_BODY_BYTES} bytes")))
+        Err(Rejection::new(
+            413,
+            INVALID_REQUEST,
+            format!("Payload Too Large: the limit is {MAX_BODY_BYTES} bytes. Move large content through a transfer link (create_upload_link), not inside a request."),
+        ))
     } else {
         Ok(())
     }

@@ -5,10 +5,7 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `POST /oauth/grant` | open a grant after consent and login ([`grants::open_grant`]) |
-//! | `POST /oauth/token` | redeem a code or rotate a refresh token ([`grants::token`]) |
-//! | `POST /oauth/revoke` | RFC 7009 revocation |
-//! | `POST /oauth/dev-token` | DEV_MODE only: a grant and access token for a test user, no login |
+//! | `POST /call` | one `UserCall`: open a grant after consent and login ([`grants::open_grant`]), redeem a code or rotate a refresh token ([`grants::token`]), RFC 7009 revocation, a DEV_MODE token, or a transfer link's use (`r2tools::links`) |
 //! | `* /mcp` | bearer check ([`grants::authenticate`]), then the MCP host (the Worker checked `Origin`) |
 //! | `/_dev/hits` | DEV_MODE diagnostics counter |
 //! | `/_dev/alarm` | DEV_MODE: when the cleanup alarm is due |
@@ -134,7 +131,11 @@ impl UserObject {
                     Err(BodyError::Unreadable) => return Response::error("internal request unreadable", 400),
                 };
                 let Ok(call) = call else { return Response::error("not a call", 400) };
-                let reply = self.user_call(call).await?;
+                let reply = match call {
+                    // A link's use touches no grant: the verified tokens stay remembered.
+                    UserCall::Link(c) => UserReply::Link(self.mcp.link(c).await),
+                    oauth => self.user_call(oauth).await?,
+                };
                 // A grant was opened or refreshed: the alarm must come no later than its expiry
                 // (it then ends the grant's sessions and streams).
                 if let Some(due) = self.next_due()? {
@@ -184,6 +185,7 @@ impl UserObject {
             UserCall::Token(c) => grants::token(&self.sql, c, &mut ended).await,
             UserCall::Revoke(c) => grants::revoke_token(&self.sql, c, &mut ended),
             UserCall::DevToken(c) => grants::dev_token(&self.sql, c),
+            UserCall::Link(c) => Ok(UserReply::Link(self.mcp.link(c).await)),
         };
         // A revocation may have happened after an await: forget what was verified before it.
         self.verified.borrow_mut().clear();

@@ -1,4 +1,5 @@
-//! Unix milliseconds → RFC 3339 (`2025-01-02T03:04:05.678Z`), for `uploaded` and audit times.
+//! Unix milliseconds → RFC 3339 (`2025-01-02T03:04:05.678Z`), for `uploaded` and audit times, and
+//! → an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), for `Last-Modified`.
 
 /// Formats Unix milliseconds as RFC 3339 UTC with milliseconds.
 pub fn rfc3339(ms: i64) -> String {
@@ -13,6 +14,19 @@ pub fn rfc3339(ms: i64) -> String {
         sod % 3600 / 60,
         sod % 60
     )
+}
+
+/// Formats Unix milliseconds as an RFC 9110 §5.6.7 IMF-fixdate.
+pub fn http_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let weekday = DAYS.get(days.rem_euclid(7) as usize).copied().unwrap_or("Thu");
+    let month = MONTHS.get((m - 1) as usize).copied().unwrap_or("Jan");
+    format!("{weekday}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT", sod / 3600, sod % 3600 / 60, sod % 60)
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
@@ -38,5 +52,12 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert_eq!(rfc3339(1_767_225_599_999), "2025-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn rfc9110_5_6_7_http_dates() {
+        assert_eq!(http_date(784_111_777_000), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(951_782_400_999), "Tue, 29 Feb 2000 00:00:00 GMT");
     }
 }

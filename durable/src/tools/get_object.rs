@@ -13,7 +13,7 @@ use crate::storage::range::ByteRange;
 pub const TOOL: Tool = Tool {
     name: "get_object",
     title: "Read an object",
-    description: "Read an object's content. The result's metadata (size, etag, content type, range) is the structured output; the bytes come once, in an embedded resource content block: `text` for text-like content types, `blob` (base64) otherwise. Objects larger than the inline limit (1 MiB) return their first part with `truncated: true` and a resource link to the whole object. `range` reads a byte range.",
+    description: "Read an object's content. The result's metadata (size, etag, content type, range) is the structured output; the bytes come once, in an embedded resource content block: `text` for text-like content types, `blob` (base64) otherwise. Objects larger than the inline limit (1 MiB) return their first part with `truncated: true` and a resource link to the whole object. `range` reads a byte range. To fetch a large object whole (to a file, with curl), use create_download_link instead.",
     input_schema: r##"{
   "type": "object",
   "properties": {
@@ -44,7 +44,8 @@ pub const TOOL: Tool = Tool {
     "offset": { "type": "integer", "description": "First byte returned." },
     "length": { "type": "integer", "description": "Bytes returned." },
     "truncated": { "type": "boolean", "description": "True when only part of the requested bytes is returned." },
-    "resource_uri": { "type": "string" }
+    "resource_uri": { "type": "string" },
+    "hint": { "type": "string", "description": "When truncated: how to get the whole object." }
   },
   "required": ["key", "size", "etag", "encoding", "offset", "length", "truncated", "resource_uri"]
 }"##,
@@ -153,7 +154,7 @@ mod glue {
         let length = bytes.len();
         let body = Body::of(content_type.as_deref(), bytes);
         let uri = uri_for_key(&a.key);
-        let structured = json!({
+        let mut structured = json!({
             "key": a.key,
             "size": size,
             "etag": object.etag(),
@@ -165,6 +166,12 @@ mod glue {
             "truncated": truncated,
             "resource_uri": uri,
         });
+        if truncated {
+            structured["hint"] = format!(
+                "The object is {size} bytes; this is {length} of them. To get it whole, call create_download_link with this key and download the link with curl."
+            )
+            .into();
+        }
         // The metadata in `structuredContent` (and its text copy); the bytes once, after it.
         let mut result = structured_result(structured, io.ctx.version);
         if let Some(blocks) = result.get_mut("content").and_then(Value::as_array_mut) {

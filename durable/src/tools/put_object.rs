@@ -15,7 +15,7 @@ use crate::storage::keys::KeyRules;
 pub const TOOL: Tool = Tool {
     name: "put_object",
     title: "Write an object",
-    description: "Create or replace an object. Give the content as `content` (text) or `content_base64` (binary), at most 10 MiB. Use `if_match` with an etag to replace only that version, or `if_none_match: \"*\"` to create only.",
+    description: "Create or replace an object. Give the content as `content` (text) or `content_base64` (binary), at most 10 MiB. Use `if_match` with an etag to replace only that version, or `if_none_match: \"*\"` to create only. For larger content, or a file you have on disk, use create_upload_link and upload it with curl: the bytes then never pass through the conversation.",
     input_schema: r##"{
   "type": "object",
   "properties": {
@@ -103,7 +103,9 @@ pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> 
     };
     let len = body.as_bytes().len();
     if len > MAX_PUT_BYTES {
-        return Err(format!("put_object content is {len} bytes; the limit is {MAX_PUT_BYTES} bytes"));
+        return Err(format!(
+            "put_object content is {len} bytes; the limit is {MAX_PUT_BYTES} bytes. Upload larger content with create_upload_link (one curl -T of the file, any size)."
+        ));
     }
     let custom_metadata = a.custom_metadata.unwrap_or_default();
     let meta_len: usize = custom_metadata.iter().map(|(k, v)| k.len() + v.len()).sum();

@@ -16,7 +16,7 @@ use worker::{Bucket, Object, SqlStorage, Storage};
 
 use crate::mcp::version::Version;
 use crate::tools::Role;
-use crate::object::McpCaller;
+use r2_mcp_wire::transfer::LinkMint;
 use crate::storage::etags::EtagCache;
 use crate::storage::namespace::Namespace;
 use crate::storage::queue::TicketLock;
@@ -28,7 +28,9 @@ pub type Progress<'a> = &'a dyn Fn(f64, Option<f64>, Option<String>);
 
 /// Everything a tool call may need to know about its caller and request.
 pub struct ToolContext<'a> {
-    pub caller: &'a McpCaller,
+    /// The caller's user (names the namespace) and the grant it came through.
+    pub user_key: &'a str,
+    pub grant_id: &'a str,
     /// What the caller may do (`browse_objects` tells the view whether to offer writes).
     pub role: Role,
     /// The MCP session (session-era revisions), recorded in the audit trail.
@@ -40,6 +42,8 @@ pub struct ToolContext<'a> {
     /// Set by the host when `notifications/cancelled` names this request: stop soon, apply nothing
     /// more, and answer as the host will drop the answer anyway.
     pub cancelled: Rc<Cell<bool>>,
+    /// What minting transfer links needs (from the Worker; absent: links are not available).
+    pub links: Option<&'a LinkMint>,
 }
 
 impl ToolContext<'_> {

@@ -14,7 +14,7 @@ use crate::storage::keys::KeyRules;
 pub const TOOL: Tool = Tool {
     name: "recent_changes",
     title: "Recent changes",
-    description: "Your audit trail of applied writes, newest first: time, session and client, operation, keys, etag before and after.",
+    description: "Your audit trail, newest first: every applied write (put, delete, copy, move, upload) with time, session and client, keys, etag before and after; and transfer links created (download_link, upload_link) and used (download, upload), with the link's id.",
     input_schema: r##"{
   "type": "object",
   "properties": {
@@ -37,7 +37,8 @@ pub const TOOL: Tool = Tool {
           "operation": { "type": "string" },
           "keys": { "type": "array", "items": { "type": "string" } },
           "etag_before": { "type": ["string", "null"] },
-          "etag_after": { "type": ["string", "null"] }
+          "etag_after": { "type": ["string", "null"] },
+          "link": { "type": ["string", "null"], "description": "The transfer link's id, for link records and uploads through a link." }
         },
         "required": ["time", "operation", "keys"]
       }
@@ -123,6 +124,7 @@ mod tests {
             keys: vec!["k".into()],
             etag_before: None,
             etag_after: Some("e".into()),
+            link: None,
         };
         let v = result(&[r], Some("next".into()), Version::V2025_11_25);
         assert_eq!(v["structuredContent"]["changes"][0]["seq"], 3);

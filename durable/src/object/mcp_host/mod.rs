@@ -45,6 +45,7 @@ use worker::{Env, Method, Request, Response, Result, SqlStorage, State};
 use super::app_view::AppView;
 use super::r2tools::R2Tools;
 use r2_mcp_wire::mcp_call::{to_header, McpCall, McpReply, REPLY_HEADER};
+use r2_mcp_wire::transfer::{LinkCall, LinkReply};
 
 use super::McpCaller;
 use crate::mcp::http_rules::{self, HttpMethod, Rejection};
@@ -157,10 +158,23 @@ impl McpHost {
         }
     }
 
+    /// A transfer link is being used (the Worker checked its tag): the object's answer. An upload
+    /// it applied notifies the subscribed sessions like any write.
+    pub async fn link(&self, call: LinkCall) -> LinkReply {
+        let host: &Rc<Host> = &self.inner;
+        let outcome = host.r2.link(call).await;
+        if let Some(user_key) = &outcome.user_key {
+            notify::changes(host, user_key, &outcome.changes);
+        }
+        outcome.reply
+    }
+
     /// A grant ended (revoked, expired, its upstream session over): its sessions are deleted
-    /// (their ids answer 404 from now on), and every stream and running request it opened ends.
+    /// (their ids answer 404 from now on), every stream and running request it opened ends, and
+    /// its transfer links stop working.
     pub fn end_grant(&self, grant_id: &str) -> Result<()> {
         let host: &Rc<Host> = &self.inner;
+        host.r2.end_links_of(grant_id)?;
         for id in host.sessions.of_grant(grant_id)? {
             get::end_session(host, &id)?;
         }

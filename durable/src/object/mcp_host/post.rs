@@ -112,7 +112,7 @@ pub async fn handle(
         nfc: crate::object::nfc,
     };
     let outcome = dispatch::handle(&ctx, msg);
-    let asker = Asker { caller, role, session: stored, client_name, accepts, large, relay: call.relay };
+    let asker = Asker { caller, role, session: stored, client_name, accepts, large, relay: call.relay, links: call.links.clone() };
     execute(host, asker, outcome, reply).await
 }
 

@@ -28,6 +28,7 @@ use super::sockets::Listening;
 use crate::object::McpCaller;
 use crate::tools::{Request, Role};
 use r2_mcp_wire::mcp_call::McpReply;
+use r2_mcp_wire::transfer::LinkMint;
 
 /// Who is asking and in which session: what every effect needs besides its own inputs.
 #[derive(Clone)]
@@ -44,6 +45,8 @@ pub struct Asker {
     pub large: Option<Rc<crate::storage::queue::Turn>>,
     /// The front Worker holds long-lived streams itself (`McpCall::relay`).
     pub relay: bool,
+    /// What minting transfer links needs (`McpCall::links`).
+    pub links: Option<LinkMint>,
 }
 
 impl Asker {
@@ -128,13 +131,15 @@ pub async fn tool(host: &Rc<Host>, asker: Asker, call: Call, request: Request) -
             }
         };
         let ctx = ToolContext {
-            caller: &a.caller,
+            user_key: &a.caller.user_key,
+            grant_id: &a.caller.grant_id,
             role: a.role,
             session_id: a.session_id(),
             client_name: a.client_name.as_deref(),
             version: call.version,
             progress: &progress,
             cancelled: running.cancelled.clone(),
+            links: a.links.as_ref(),
         };
         let outcome = host.r2.call(&ctx, request).await;
         notify::changes(&host, &a.caller.user_key, &outcome.changes);
@@ -158,13 +163,15 @@ pub enum ResourceWork {
 pub async fn resource(host: &Rc<Host>, asker: &Asker, call: &Call, what: ResourceWork) -> Result<Response> {
     let noop = |_: f64, _: Option<f64>, _: Option<String>| {};
     let ctx = ToolContext {
-        caller: &asker.caller,
+        user_key: &asker.caller.user_key,
+        grant_id: &asker.caller.grant_id,
         role: asker.role,
         session_id: asker.session_id(),
         client_name: asker.client_name.as_deref(),
         version: call.version,
         progress: &noop,
         cancelled: Rc::new(Cell::new(false)),
+        links: asker.links.as_ref(),
     };
     let result: std::result::Result<Value, RpcError> = match what {
         ResourceWork::List { cursor, extra } => {

@@ -10,12 +10,16 @@
 //! |---|---|
 //! | `mod.rs` | [`R2Tools`]: the bucket, the write queue, the etag memo, the journal's flags; tool calls |
 //! | [`resources`] | `resources/list`, `resources/read`, key completion |
+//! | [`links`] | a transfer link in use: downloads, an upload's parts and its completion, expiry |
 //!
 //! Every R2 key is `namespace.to_r2(key)`, with the namespace derived only from the caller's
 //! `user_key`; nothing the client sends can change it. Keys were checked once, when the engine
 //! parsed the request (`storage::keys`).
 
+mod links;
 mod resources;
+
+pub use links::LinkOutcome;
 
 use std::cell::{Cell, RefCell};
 
@@ -46,6 +50,9 @@ pub struct R2Tools {
     intent_clean: Cell<bool>,
 }
 
+/// Expired transfer links removed per alarm run at most.
+const LINKS_PER_RUN: i64 = 200;
+
 /// The byte length of every user's namespace prefix (for the engine's `key_prefix_len`).
 pub const KEY_PREFIX_LEN: usize = crate::storage::namespace::PREFIX_LEN;
 
@@ -71,15 +78,20 @@ impl R2Tools {
 
     /// Runs one validated tool request (see [`Request::run`]).
     pub async fn call(&self, ctx: &ToolContext<'_>, request: Request) -> ToolOutcome {
-        let Some(ns) = Namespace::for_user(&ctx.caller.user_key) else {
+        let Some(ns) = Namespace::for_user(ctx.user_key) else {
             return ToolOutcome::error("Your account has no storage namespace; sign in again.");
         };
         let Some(bucket) = &self.bucket else {
             return ToolOutcome::error("Object storage is not configured on this server (R2 binding BUCKET).");
         };
-        let io = Io {
+        request.run(&self.io(bucket, &ns, ctx)).await
+    }
+
+    /// What one call works with: this user's bucket, namespace and shared state.
+    fn io<'a>(&'a self, bucket: &'a Bucket, ns: &'a Namespace, ctx: &'a ToolContext<'a>) -> Io<'a> {
+        Io {
             bucket,
-            ns: &ns,
+            ns,
             sql: &self.sql,
             storage: &self.storage,
             queue: &self.queue,
@@ -87,8 +99,7 @@ impl R2Tools {
             crash_before_audit: &self.crash_before_audit,
             intent_clean: &self.intent_clean,
             ctx,
-        };
-        request.run(&io).await
+        }
     }
 
     /// `resources/list` over the user's objects: the `result` JSON (with `nextCursor`). `cursor`
@@ -101,7 +112,7 @@ impl R2Tools {
     /// `resources/read` of one object by key (checked by the engine): the `result` JSON.
     pub async fn read_resource(&self, ctx: &ToolContext<'_>, uri: &str, key: &str) -> Result<Value, RpcError> {
         let (ns, bucket) = self.io_parts(ctx)?;
-        resources::read(bucket, &ns, ctx, uri, key).await
+        resources::read(&self.io(bucket, &ns, ctx), uri, key).await
     }
 
     /// `completion/complete` for a key prefix (checked by the engine): the `result` JSON.
@@ -110,15 +121,18 @@ impl R2Tools {
         resources::complete(bucket, &ns, prefix).await
     }
 
-    /// Periodic cleanup of the audit trail; `true` while there is more to do later.
+    /// Periodic cleanup of the audit trail and of expired transfer links; `true` while there is
+    /// more to do later.
     pub async fn alarm(&self) -> worker::Result<bool> {
-        journal::trim(&self.sql)
+        let trail = journal::trim(&self.sql)?;
+        let links = self.sweep_links(LINKS_PER_RUN).await?;
+        Ok(trail || links)
     }
 
-    /// When the audit trail next needs trimming (Unix ms): at once when it holds more rows than
-    /// it keeps, else when its oldest row ages out; `None` when it is empty.
+    /// When the audit trail next needs trimming (Unix ms: at once when it holds more rows than it
+    /// keeps, else when its oldest row ages out) or a transfer link expires; `None`: neither.
     pub fn next_due(&self) -> worker::Result<Option<i64>> {
-        journal::next_due(&self.sql)
+        Ok([journal::next_due(&self.sql)?, self.next_link_due()?].into_iter().flatten().min())
     }
 
     /// See [`super::mcp_host::McpHost::arm_crash_before_audit`].
@@ -127,7 +141,7 @@ impl R2Tools {
     }
 
     fn io_parts(&self, ctx: &ToolContext<'_>) -> Result<(Namespace, &Bucket), RpcError> {
-        let ns = Namespace::for_user(&ctx.caller.user_key).ok_or_else(|| internal("this account has no storage namespace"))?;
+        let ns = Namespace::for_user(ctx.user_key).ok_or_else(|| internal("this account has no storage namespace"))?;
         let bucket = self.bucket.as_ref().ok_or_else(|| internal("object storage is not configured"))?;
         Ok((ns, bucket))
     }

@@ -1,11 +1,15 @@
 //! Objects as MCP resources (`r2://objects/<key>`, see `mcp::resources`): `resources/list` pages
 //! over the user's namespace, `resources/read` returns a whole object (the target of
-//! `get_object`'s `resource_link`), and key completion lists by prefix with `/` folders.
+//! `get_object`'s `resource_link`) or, above the size it returns, a download link to it, and key
+//! completion lists by prefix with `/` folders.
 
 use serde_json::Value;
 use worker::{Bucket, Include};
 
 use super::{internal, ToolContext};
+use crate::tools::links;
+use crate::tools::r2::Io;
+use crate::transfer::{self, Kind, LinkRecord};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::pagination::Cursor;
 use crate::mcp::resources::{self as res, ObjectEntry};
@@ -67,14 +71,9 @@ pub async fn list(
     Ok(res::list_result(Vec::new(), &objects, next.as_deref()))
 }
 
-pub async fn read(
-    bucket: &Bucket,
-    ns: &Namespace,
-    ctx: &ToolContext<'_>,
-    uri: &str,
-    key: &str,
-) -> Result<Value, RpcError> {
-    let r2_key = ns.to_r2(key);
+pub async fn read(io: &Io<'_>, uri: &str, key: &str) -> Result<Value, RpcError> {
+    let (bucket, ctx) = (io.bucket, io.ctx);
+    let r2_key = io.ns.to_r2(key);
     let head = bucket
         .head(r2_key.as_str())
         .await
@@ -83,10 +82,22 @@ pub async fn read(
         return Err(res::not_found(ctx.version, uri));
     };
     if head.size() > RESOURCE_READ_LIMIT {
-        return Err(RpcError::invalid_params(format!(
-            "The object is {} bytes; resources/read returns objects up to {RESOURCE_READ_LIMIT} bytes. Use get_object with a range.",
-            head.size()
-        )));
+        // Too large to return here: the answer points at a download link made for it (recorded
+        // in the audit trail like any link), or at the tool that makes one.
+        let size = head.size();
+        let secs = transfer::DEFAULT_EXPIRES_SECS;
+        let message = match links::create(io, Kind::Download, key, secs, LinkRecord::default()) {
+            Ok(m) => format!(
+                "The object is {size} bytes; resources/read returns objects up to {RESOURCE_READ_LIMIT} bytes. Download it whole within {} minutes from {} (for example: {}), or read a part with get_object and a range.",
+                secs / 60,
+                m.url,
+                transfer::download_command(key, &m.url)
+            ),
+            Err(_) => format!(
+                "The object is {size} bytes; resources/read returns objects up to {RESOURCE_READ_LIMIT} bytes. Use create_download_link to download it whole, or get_object with a range."
+            ),
+        };
+        return Err(RpcError::invalid_params(message));
     }
     // A large answer waits for the isolate's large-transfer turn (see `object::large`); it is
     // released when this returns, and the caller turns the result into its answer without an

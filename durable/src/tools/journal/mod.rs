@@ -2,8 +2,9 @@
 //! (this file, plain Rust) and their SQLite glue (`sqlite.rs`, wasm32). Tables in `durable/SCHEMA.md`.
 //!
 //! # The journaled write
-//! Every write tool (`put_object`, `delete_object`, `copy_object`, `move_object`) changes R2 through
-//! one routine, `sqlite::write`, inside its turn of the user's write queue:
+//! Every write tool (`put_object`, `delete_object`, `copy_object`, `move_object`), and the completion
+//! of an upload through a transfer link (`upload`), changes R2 through one routine, `sqlite::write`,
+//! inside its turn of the user's write queue:
 //! 1. **intent**: what the write is about to do (operation, keys, the etag before) is stored in
 //!    `r2_intent` and synced to disk before R2 is touched;
 //! 2. **R2**: the mutation itself, conditional on the etag the write planned on;
@@ -24,12 +25,16 @@
 //!
 //! # The audit trail
 //! One [`Record`] per applied mutation (never for a refused or failed one), its JSON form in
-//! `recent_changes`, that tool's cursor, and how long records are kept.
+//! `recent_changes`, that tool's cursor, and how long records are kept. Transfer links are in it
+//! too, as records that change no object (`sqlite::note`): a link's creation (`download_link`,
+//! `upload_link`) and a download through one (`download`); an upload through one is the write
+//! `upload`. Each names its link (`link`: the link's id, which is not a secret), so a use can be
+//! traced to the call that made the link.
 
 #[cfg(target_arch = "wasm32")]
 pub mod sqlite;
 #[cfg(target_arch = "wasm32")]
-pub use sqlite::{settled, write, write_turn, Applied, Attempt};
+pub use sqlite::{settled, write, write_linked, write_turn, Applied, Attempt};
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -52,6 +57,13 @@ pub enum Operation {
     Delete,
     Copy,
     Move,
+    /// An upload through a transfer link, applied (a write, journaled like `put`).
+    Upload,
+    /// A transfer link was created (changes no object).
+    DownloadLink,
+    UploadLink,
+    /// A download link was used (changes no object).
+    Download,
 }
 
 impl Operation {
@@ -61,14 +73,32 @@ impl Operation {
             Operation::Delete => "delete",
             Operation::Copy => "copy",
             Operation::Move => "move",
+            Operation::Upload => "upload",
+            Operation::DownloadLink => "download_link",
+            Operation::UploadLink => "upload_link",
+            Operation::Download => "download",
         }
     }
 
     /// The inverse of [`Operation::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Put, Self::Delete, Self::Copy, Self::Move]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [
+            Self::Put,
+            Self::Delete,
+            Self::Copy,
+            Self::Move,
+            Self::Upload,
+            Self::DownloadLink,
+            Self::UploadLink,
+            Self::Download,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+
+    /// Whether it changes objects (only those are ever an intent).
+    pub fn writes(self) -> bool {
+        matches!(self, Self::Put | Self::Delete | Self::Copy | Self::Move | Self::Upload)
     }
 }
 
@@ -85,6 +115,8 @@ pub struct Record {
     pub keys: Vec<String>,
     pub etag_before: Option<String>,
     pub etag_after: Option<String>,
+    /// The transfer link this record is about (its id), if any.
+    pub link: Option<String>,
 }
 
 impl Record {
@@ -99,6 +131,7 @@ impl Record {
             "keys": self.keys,
             "etag_before": self.etag_before,
             "etag_after": self.etag_after,
+            "link": self.link,
         })
     }
 }
@@ -194,9 +227,10 @@ pub struct Settled {
 pub fn keys_to_check(intent: &Intent) -> Vec<&str> {
     match intent.op {
         Operation::Delete | Operation::Move => intent.keys.iter().map(String::as_str).collect(),
-        Operation::Put | Operation::Copy => {
+        Operation::Put | Operation::Copy | Operation::Upload => {
             intent.keys.last().map(String::as_str).into_iter().collect()
         }
+        Operation::DownloadLink | Operation::UploadLink | Operation::Download => Vec::new(),
     }
 }
 
@@ -232,7 +266,7 @@ pub fn settle(intent: &Intent, observed: &Observed) -> Option<Settled> {
                 etag,
                 source_exists,
             },
-        ) if op != Operation::Delete => {
+        ) if op != Operation::Delete && op.writes() => {
             // Applied iff the destination now holds an object other than the one before it. An
             // absent destination cannot be this write's doing.
             let after = etag.as_ref()?;
@@ -271,15 +305,36 @@ mod tests {
             keys: vec!["k".into()],
             etag_before: None,
             etag_after: Some("e".into()),
+            link: None,
         }
     }
 
     #[test]
     fn operations_round_trip_through_their_names() {
-        for op in [Operation::Put, Operation::Delete, Operation::Copy, Operation::Move] {
+        for op in [
+            Operation::Put,
+            Operation::Delete,
+            Operation::Copy,
+            Operation::Move,
+            Operation::Upload,
+            Operation::DownloadLink,
+            Operation::UploadLink,
+            Operation::Download,
+        ] {
             assert_eq!(Operation::parse(op.as_str()), Some(op));
         }
         assert_eq!(Operation::parse("PUT"), None);
+        assert!(Operation::Upload.writes() && !Operation::Download.writes() && !Operation::UploadLink.writes());
+    }
+
+    #[test]
+    fn an_interrupted_upload_settles_like_a_put() {
+        let i = intent(Operation::Upload, &["a"], None);
+        assert_eq!(keys_to_check(&i), vec!["a"]);
+        let s = settle(&i, &dest(Some("e-3"), false)).unwrap();
+        assert_eq!((s.op, s.etag_after.as_deref()), (Operation::Upload, Some("e-3")));
+        assert_eq!(settle(&i, &dest(None, false)), None);
+        assert_eq!(settle(&intent(Operation::Download, &["a"], None), &dest(Some("e"), false)), None);
     }
 
     #[test]
@@ -293,6 +348,7 @@ mod tests {
             "keys",
             "etag_before",
             "etag_after",
+            "link",
         ] {
             assert!(v.get(f).is_some(), "{f}");
         }

@@ -1,7 +1,8 @@
 //! The journal in SQLite (wasm32 only): the `r2_intent` row and the `r2_audit` table (rules in
 //! [`super`], tables in `durable/SCHEMA.md`), the journaled write every write tool goes through
 //! ([`write`]), the queue turns that settle an interrupted write first ([`write_turn`],
-//! [`settled`]), and the trail's reads and upkeep.
+//! [`settled`]), records that change no object ([`note`]: transfer links), and the trail's reads
+//! and upkeep.
 
 use std::future::Future;
 
@@ -47,12 +48,24 @@ pub async fn write<T>(
     before: Option<&str>,
     mutation: impl Future<Output = Attempt<Applied<T>>>,
 ) -> Attempt<(T, i64)> {
-    if let Err(e) = begin(io, op, keys, before).await {
+    write_linked(io, op, keys, before, None, mutation).await
+}
+
+/// [`write`], made through the transfer link `link` (its id, recorded with the write).
+pub async fn write_linked<T>(
+    io: &Io<'_>,
+    op: Operation,
+    keys: &[&str],
+    before: Option<&str>,
+    link: Option<&str>,
+    mutation: impl Future<Output = Attempt<Applied<T>>>,
+) -> Attempt<(T, i64)> {
+    if let Err(e) = begin(io, op, keys, before, link).await {
         return Attempt::Failed(e);
     }
     match mutation.await {
         Attempt::Done(applied) => {
-            let seq = record(io, &Entry { op: applied.op, keys, before, after: applied.after.as_deref() });
+            let seq = record(io, &Entry { op: applied.op, keys, before, after: applied.after.as_deref(), link });
             Attempt::Done((applied.value, seq))
         }
         Attempt::Refused(e) => {
@@ -82,12 +95,19 @@ pub async fn settled(io: &Io<'_>) -> Result<(), String> {
     settle_leftover(io).await
 }
 
+/// Records something that changes no object — a transfer link's creation or a download through
+/// one — in the caller's name, now; its `seq` (0 if SQLite failed, which is logged).
+pub fn note(io: &Io<'_>, op: Operation, key: &str, link: &str, etag: Option<&str>) -> i64 {
+    insert(io, &Origin::now(io), &Entry { op, keys: &[key], before: None, after: etag, link: Some(link) })
+}
+
 /// One mutation to record.
 struct Entry<'a> {
     op: Operation,
     keys: &'a [&'a str],
     before: Option<&'a str>,
     after: Option<&'a str>,
+    link: Option<&'a str>,
 }
 
 /// Who made a change and when, as recorded.
@@ -102,6 +122,11 @@ impl<'a> Origin<'a> {
     fn now(io: &Io<'a>) -> Self {
         Origin { at_ms: db::now_ms(), session_id: io.ctx.session_id, client_name: io.ctx.client_name }
     }
+}
+
+/// A client name as it is stored.
+pub fn clip(name: Option<&str>) -> Option<String> {
+    clip_client(name)
 }
 
 fn opt(s: Option<&str>) -> SqlStorageValue {
@@ -124,14 +149,16 @@ fn values(origin: &Origin<'_>, op: Operation, keys: &[&str], before: Option<&str
 /// Records the write about to reach R2 and waits until that record is on disk, so that no R2
 /// change can exist without either its intent or its audit row. `Err` is the tool-error text;
 /// nothing was sent to R2 then.
-async fn begin(io: &Io<'_>, op: Operation, keys: &[&str], before: Option<&str>) -> Result<(), String> {
+async fn begin(io: &Io<'_>, op: Operation, keys: &[&str], before: Option<&str>, link: Option<&str>) -> Result<(), String> {
     let failed = |e: worker::Error| format!("Recording the write failed; nothing was written: {e}");
     io.intent_clean.set(false);
+    let mut args = values(&Origin::now(io), op, keys, before);
+    args.push(opt(link));
     io.sql
         .exec(
-            "INSERT OR REPLACE INTO r2_intent (id, at_ms, session_id, client_name, operation, keys, etag_before) \
-             VALUES (1, ?, ?, ?, ?, ?, ?)",
-            values(&Origin::now(io), op, keys, before),
+            "INSERT OR REPLACE INTO r2_intent (id, at_ms, session_id, client_name, operation, keys, etag_before, link_id) \
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+            args,
         )
         .map_err(failed)?;
     io.storage.sync().await.map_err(failed)
@@ -159,15 +186,18 @@ fn record(io: &Io<'_>, e: &Entry<'_>) -> i64 {
 fn insert(io: &Io<'_>, origin: &Origin<'_>, e: &Entry<'_>) -> i64 {
     let mut args = values(origin, e.op, e.keys, e.before);
     args.push(opt(e.after));
+    args.push(opt(e.link));
     let row = db::one(
         io.sql,
-        "INSERT INTO r2_audit (at_ms, session_id, client_name, operation, keys, etag_before, etag_after) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+        "INSERT INTO r2_audit (at_ms, session_id, client_name, operation, keys, etag_before, etag_after, link_id) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         args,
     );
     match row {
         Ok(r) => {
-            clear(io);
+            if e.op.writes() {
+                clear(io);
+            }
             r.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0)
         }
         Err(err) => {
@@ -186,7 +216,7 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
     }
     let row = db::one(
         io.sql,
-        "SELECT at_ms, session_id, client_name, operation, keys, etag_before FROM r2_intent",
+        "SELECT at_ms, session_id, client_name, operation, keys, etag_before, link_id FROM r2_intent",
         vec![],
     )
     .map_err(|e| format!("Reading the write log failed: {e}"))?;
@@ -196,7 +226,7 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
     };
     let op = db::text(row.get(3)).and_then(|o| Operation::parse(&o));
     let keys: Option<Vec<String>> = db::text(row.get(4)).and_then(|k| serde_json::from_str(&k).ok());
-    let (Some(op), Some(keys)) = (op, keys) else {
+    let (Some(op), Some(keys)) = (op.filter(|o| o.writes()), keys) else {
         worker::console_error!("dropping an unreadable write intent");
         clear(io);
         return Ok(());
@@ -215,9 +245,7 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
             source_exists: etags.first().is_some_and(Option::is_some),
             etag: etags.get(1).cloned().flatten(),
         },
-        Operation::Put | Operation::Copy => {
-            Observed::Destination { etag: etags.first().cloned().flatten(), source_exists: false }
-        }
+        _ => Observed::Destination { etag: etags.first().cloned().flatten(), source_exists: false },
     };
     let settled = settle(&intent, &observed);
     worker::console_log!(
@@ -234,8 +262,21 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
                 client_name: client.as_deref(),
             };
             let keys: Vec<&str> = s.keys.iter().map(String::as_str).collect();
-            let entry = Entry { op: s.op, keys: &keys, before: s.etag_before.as_deref(), after: s.etag_after.as_deref() };
+            let link = db::text(row.get(6));
+            let entry = Entry {
+                op: s.op,
+                keys: &keys,
+                before: s.etag_before.as_deref(),
+                after: s.etag_after.as_deref(),
+                link: link.as_deref(),
+            };
             insert(io, &origin, &entry);
+            // An upload applied through a link spends it, as its completion would have.
+            if let (Operation::Upload, Some(link)) = (s.op, link.as_deref()) {
+                if let Err(e) = crate::transfer::sqlite::spend(io.sql, link) {
+                    worker::console_error!("could not mark a settled upload's link as used: {e}");
+                }
+            }
         }
         None => clear(io),
     }
@@ -245,7 +286,7 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
 /// At most `limit` records with a `seq` below `before_seq`, newest first.
 pub fn newest_before(sql: &SqlStorage, before_seq: i64, limit: usize) -> worker::Result<Vec<Record>> {
     let rows = sql.exec(
-        "SELECT seq, at_ms, session_id, client_name, operation, keys, etag_before, etag_after \
+        "SELECT seq, at_ms, session_id, client_name, operation, keys, etag_before, etag_after, link_id \
          FROM r2_audit WHERE seq < ? ORDER BY seq DESC LIMIT ?",
         vec![SqlStorageValue::from(before_seq), SqlStorageValue::from(limit as i64)],
     )?;
@@ -262,6 +303,7 @@ fn to_record(r: &[SqlStorageValue]) -> Record {
         keys: db::text(r.get(5)).and_then(|k| serde_json::from_str(&k).ok()).unwrap_or_default(),
         etag_before: db::text(r.get(6)),
         etag_after: db::text(r.get(7)),
+        link: db::text(r.get(8)),
     }
 }
 
