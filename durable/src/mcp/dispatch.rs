@@ -20,7 +20,6 @@ use super::outcome::{Call, Outcome};
 use super::pagination::{self, Cursor};
 use super::resources;
 use super::session::{self, LogLevel, SessionInit, SessionRecord};
-use super::tool_result;
 use super::version::{self, Version};
 use crate::storage::keys::{KeyRules, Nfc};
 use crate::tools::{self, Role};
@@ -376,7 +375,7 @@ fn call_tool(ctx: &Ctx, peer: &Peer, call: &Call, mut params: Option<Map<String,
         }
         return match entry.parse(args, &ctx.keys()) {
             Ok(request) => Ok(Some(Outcome::CallTool { call: call.clone(), request })),
-            Err(message) => ok(call, tool_result::error_result(message)),
+            Err(e) => ok(call, e.into_result()),
         };
     }
     if ctx.fixtures() && conformance::is_tool(name) {

@@ -1,6 +1,7 @@
 //! R2 rate limits: R2 accepts about one write per second per key and answers more with HTTP 429
 //! (error code 10058, "Reached maximum write rate"). Writes that hit it are retried inside their
-//! turn of the write queue (so order is kept) on a bounded schedule, then reported as a tool error.
+//! turn of the write queue (so order is kept) on a bounded schedule, then reported as a tool error
+//! (`ToolError::RateLimited`).
 
 /// Waits before each retry, in milliseconds: 5 attempts in all, about 3.9 s of waiting at most,
 /// enough to clear R2's per-key one-second window several times over.
@@ -27,15 +28,6 @@ pub fn is_rate_limited(message: &str) -> bool {
         || m.contains("rate limit")
 }
 
-/// The tool error after the bound was hit.
-pub fn exhausted_message(op: &str, key: &str) -> String {
-    format!(
-        "R2 is rate-limiting writes to {key:?} (about one write per second per key); {op} was retried {} times over about {} s and not applied. Try again in a few seconds.",
-        MAX_ATTEMPTS - 1,
-        BACKOFF_MS.iter().sum::<u32>().div_ceil(1000)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,11 +48,5 @@ mod tests {
         assert!(!is_rate_limited(
             "put: The specified key does not exist (10007)"
         ));
-    }
-
-    #[test]
-    fn exhaustion_message_names_the_key_and_the_bound() {
-        let m = exhausted_message("put_object", "a.txt");
-        assert!(m.contains("\"a.txt\"") && m.contains("4 times"), "{m}");
     }
 }

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -79,10 +79,10 @@ pub struct Args {
     pub limit: Option<u32>,
 }
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     let mut a: Args = args::typed(TOOL.name, args)?;
     if let Some(p) = a.prefix.take() {
-        a.prefix = Some(keys.prefix(p).map_err(|e| format!("Invalid prefix for browse_objects: {e}"))?);
+        a.prefix = Some(keys.prefix(p).map_err(|e| ToolError::Invalid(format!("Invalid prefix for browse_objects: {e}")))?);
     }
     args::limit(a.limit, 1000, TOOL.name)?;
     Ok(a)
@@ -213,7 +213,7 @@ pub use glue::apply;
 #[cfg(target_arch = "wasm32")]
 mod glue {
     use super::{Args, Listing, DEFAULT_LIMIT, DELIMITER, TOOL};
-    use crate::mcp::tool_result::{error_result, structured_with_text};
+    use crate::mcp::tool_result::structured_with_text;
     use crate::tools::list_objects;
     use crate::tools::r2::Io;
     use crate::tools::{Role, ToolOutcome};
@@ -221,7 +221,7 @@ mod glue {
     pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
         let prefix = a.prefix.unwrap_or_default();
         let limit = a.limit.unwrap_or(DEFAULT_LIMIT);
-        ToolOutcome::read(match list_objects::fetch(io, TOOL.name, &prefix, Some(DELIMITER), a.cursor, limit).await {
+        match list_objects::fetch(io, TOOL.name, &prefix, Some(DELIMITER), a.cursor, limit).await {
             Ok(page) => {
                 let listing = Listing {
                     prefix,
@@ -231,10 +231,10 @@ mod glue {
                     limit,
                     can_write: io.ctx.role == Role::Writer,
                 };
-                structured_with_text(listing.structured(), listing.text(), io.ctx.version)
+                ToolOutcome::read(structured_with_text(listing.structured(), listing.text(), io.ctx.version))
             }
-            Err(e) => error_result(e),
-        })
+            Err(e) => ToolOutcome::error(e),
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -57,25 +57,25 @@ pub struct Args {
     pub create_only: bool,
 }
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     parse_for(&TOOL, args, keys)
 }
 
 /// The arguments of `tool` (this one, or `move_object`), whose name the messages carry.
-pub(super) fn parse_for(tool: &Tool, args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub(super) fn parse_for(tool: &Tool, args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     let name = tool.name;
     let a: Raw = args::typed(name, args)?;
     let source_key = args::key(keys, name, "source_key", a.source_key)?;
     let destination_key = args::key(keys, name, "destination_key", a.destination_key)?;
     if source_key == destination_key {
-        return Err(format!(
+        return Err(ToolError::Invalid(format!(
             "Invalid arguments for {name}: source_key and destination_key name the same object \
              (keys are compared in Unicode NFC, the form R2 stores them in); nothing was changed"
-        ));
+        )));
     }
     let create_only = args::create_only(a.if_none_match.as_deref(), name)?;
     if create_only && a.if_match.is_some() {
-        return Err(format!("Invalid arguments for {name}: use if_match or if_none_match, not both"));
+        return Err(ToolError::Invalid(format!("Invalid arguments for {name}: use if_match or if_none_match, not both")));
     }
     Ok(Args { source_key, destination_key, if_source_match: a.if_source_match, if_match: a.if_match, create_only })
 }
@@ -88,11 +88,11 @@ mod glue {
     use serde_json::json;
 
     use super::Args;
-    use crate::mcp::tool_result::{error_result, structured_result};
+    use crate::mcp::tool_result::structured_result;
     use crate::storage::preconditions;
     use crate::tools::journal::{self, Applied, Attempt, Operation};
     use crate::tools::r2::{self, Copied, Io};
-    use crate::tools::{not_found, Change, ToolOutcome};
+    use crate::tools::{Change, ToolError, ToolOutcome};
 
     /// Largest object copied: R2's single-put limit (the bytes stream from R2 to R2 and never
     /// gather in memory).
@@ -108,19 +108,19 @@ mod glue {
         let (src_r2, dst_r2) = (io.ns.to_r2(&c.source_key), io.ns.to_r2(&c.destination_key));
         let source = match r2::head(io.bucket, &src_r2, &c.source_key).await {
             Ok(Some(o)) => o,
-            Ok(None) => return ToolOutcome::error(not_found(&c.source_key)),
+            Ok(None) => return ToolOutcome::error(ToolError::NotFound(c.source_key)),
             Err(e) => return ToolOutcome::error(e),
         };
         let src_etag = source.etag();
         let what_src = format!("source {:?}", c.source_key);
         if let Err(e) = preconditions::check(Some(&src_etag), c.if_source_match.as_deref(), false, &what_src) {
-            return ToolOutcome::error(e);
+            return ToolOutcome::error(ToolError::Precondition(e));
         }
         if source.size() > COPY_LIMIT {
-            return ToolOutcome::error(format!(
+            return ToolOutcome::error(ToolError::Unavailable(format!(
                 "{tool}: the source is {} bytes; objects up to {COPY_LIMIT} bytes can be copied.",
                 source.size()
-            ));
+            )));
         }
         let before = match r2::head(io.bucket, &dst_r2, &c.destination_key).await {
             Ok(o) => o.map(|o| o.etag()),
@@ -128,7 +128,7 @@ mod glue {
         };
         let what_dst = format!("destination {:?}", c.destination_key);
         if let Err(e) = preconditions::check(before.as_deref(), c.if_match.as_deref(), c.create_only, &what_dst) {
-            return ToolOutcome::error(e);
+            return ToolOutcome::error(ToolError::Precondition(e));
         }
         let keys = [c.source_key.as_str(), c.destination_key.as_str()];
         let planned = if remove_source { Operation::Move } else { Operation::Copy };
@@ -141,16 +141,16 @@ mod glue {
             {
                 Ok(Copied::Written(w)) => w,
                 Ok(Copied::SourceChanged) => {
-                    return Attempt::Refused(format!(
+                    return Attempt::Refused(ToolError::Precondition(format!(
                         "Precondition failed: source {:?} changed during the {tool}; nothing was written.",
                         c.source_key
-                    ))
+                    )))
                 }
                 Ok(Copied::DestinationChanged) => {
                     io.etags.borrow_mut().forget(&c.destination_key);
-                    return Attempt::Refused(format!(
+                    return Attempt::Refused(ToolError::Precondition(format!(
                         "Precondition failed: {what_dst} changed during the {tool}; nothing was written."
-                    ));
+                    )));
                 }
                 Err(e) => {
                     io.etags.borrow_mut().forget(&c.destination_key);
@@ -180,11 +180,11 @@ mod glue {
             changes.push(Change::deleted(&c.source_key));
         }
         if let Some(e) = failure {
-            let msg = format!(
+            let e = ToolError::Partial(format!(
                 "{tool}: copied to {:?} (etag {}), but the source could not be deleted, so both exist: {e}",
                 c.destination_key, written.etag
-            );
-            return ToolOutcome { result: error_result(msg), changes };
+            ));
+            return ToolOutcome { result: e.into_result(), changes };
         }
         let result = structured_result(
             json!({

@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -50,10 +50,10 @@ pub struct Args {
     pub expires_in: Option<u64>,
 }
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     let mut a: Args = args::typed(TOOL.name, args)?;
     a.key = args::key(keys, TOOL.name, "key", a.key)?;
-    a.expires_in = Some(crate::transfer::expires_in(a.expires_in, TOOL.name)?);
+    a.expires_in = Some(crate::transfer::expires_in(a.expires_in, TOOL.name).map_err(ToolError::Invalid)?);
     Ok(a)
 }
 
@@ -69,13 +69,13 @@ mod glue {
     use crate::storage::time::rfc3339;
     use crate::tools::links;
     use crate::tools::r2::{self, Io};
-    use crate::tools::{not_found, ToolOutcome};
+    use crate::tools::{ToolError, ToolOutcome};
     use crate::transfer::{self, Kind, LinkRecord};
 
     pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
         let head = match r2::head(io.bucket, &io.ns.to_r2(&a.key), &a.key).await {
             Ok(Some(h)) => h,
-            Ok(None) => return ToolOutcome::error(not_found(&a.key)),
+            Ok(None) => return ToolOutcome::error(ToolError::NotFound(a.key)),
             Err(e) => return ToolOutcome::error(e),
         };
         let secs = a.expires_in.unwrap_or(transfer::DEFAULT_EXPIRES_SECS);

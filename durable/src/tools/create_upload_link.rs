@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -70,18 +70,18 @@ pub struct Args {
     pub expires_in: u64,
 }
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     let a: Raw = args::typed(TOOL.name, args)?;
     let key = args::key(keys, TOOL.name, "key", a.key)?;
     let create_only = args::create_only(a.if_none_match.as_deref(), TOOL.name)?;
     if create_only && a.if_match.is_some() {
-        return Err("Invalid arguments for create_upload_link: use if_match or if_none_match, not both".into());
+        return Err(ToolError::Invalid("Invalid arguments for create_upload_link: use if_match or if_none_match, not both".into()));
     }
     let content_type = a.content_type.filter(|c| !c.trim().is_empty());
     if content_type.as_ref().is_some_and(|c| c.len() > 256 || c.chars().any(char::is_control)) {
-        return Err("Invalid content_type for create_upload_link".into());
+        return Err(ToolError::Invalid("Invalid content_type for create_upload_link".into()));
     }
-    let expires_in = crate::transfer::expires_in(a.expires_in, TOOL.name)?;
+    let expires_in = crate::transfer::expires_in(a.expires_in, TOOL.name).map_err(ToolError::Invalid)?;
     Ok(Args { key, content_type, max_size: a.max_size, if_match: a.if_match, create_only, expires_in })
 }
 
@@ -99,7 +99,7 @@ mod glue {
     use crate::storage::time::rfc3339;
     use crate::tools::links;
     use crate::tools::r2::{self, Io};
-    use crate::tools::ToolOutcome;
+    use crate::tools::{ToolError, ToolOutcome};
     use crate::transfer::{self, Kind, LinkRecord};
 
     pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
@@ -110,7 +110,7 @@ mod glue {
             Err(e) => return ToolOutcome::error(e),
         };
         if let Err(e) = preconditions::check(current.as_deref(), a.if_match.as_deref(), a.create_only, &format!("{:?}", a.key)) {
-            return ToolOutcome::error(e);
+            return ToolOutcome::error(ToolError::Precondition(e));
         }
         let record = LinkRecord {
             content_type: a.content_type,

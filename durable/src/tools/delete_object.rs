@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -48,18 +48,18 @@ pub struct Args {
     pub if_match: Option<String>,
 }
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     let a: Raw = args::typed(TOOL.name, args)?;
     let given = match (a.key, a.keys) {
         (Some(k), None) => vec![k],
         (None, Some(ks)) if !ks.is_empty() && ks.len() <= MAX_BATCH => {
             if a.if_match.is_some() {
-                return Err("Invalid arguments for delete_object: if_match applies to a single key only".into());
+                return Err(ToolError::Invalid("Invalid arguments for delete_object: if_match applies to a single key only".into()));
             }
             ks
         }
-        (None, Some(_)) => return Err(format!("Invalid keys for delete_object: give 1 to {MAX_BATCH} keys")),
-        _ => return Err("Invalid arguments for delete_object: give exactly one of key or keys".into()),
+        (None, Some(_)) => return Err(ToolError::Invalid(format!("Invalid keys for delete_object: give 1 to {MAX_BATCH} keys"))),
+        _ => return Err(ToolError::Invalid("Invalid arguments for delete_object: give exactly one of key or keys".into())),
     };
     let mut checked = Vec::with_capacity(given.len());
     for k in given {
@@ -83,7 +83,7 @@ mod glue {
     use crate::storage::preconditions;
     use crate::tools::journal::{self, Applied, Attempt, Operation};
     use crate::tools::r2::{self, Io};
-    use crate::tools::{Change, ToolOutcome};
+    use crate::tools::{Change, ToolError, ToolOutcome};
 
     /// Keys checked at once in a multi-key delete.
     const DELETE_CHUNK: usize = 50;
@@ -96,7 +96,7 @@ mod glue {
         let mut absent: Vec<String> = Vec::new();
         for (i, chunk) in d.keys.chunks(DELETE_CHUNK).enumerate() {
             if io.ctx.is_cancelled() {
-                return ToolOutcome::error("Cancelled before anything was deleted.");
+                return ToolOutcome::error(ToolError::Cancelled("Cancelled before anything was deleted."));
             }
             let keys: Vec<&str> = chunk.iter().map(String::as_str).collect();
             let etags = match r2::etags_of(io, &keys).await {
@@ -119,11 +119,11 @@ mod glue {
             let current = existing.first().map(|(_, e)| e.as_str());
             let what = format!("{:?}", d.keys.first().map(String::as_str).unwrap_or(""));
             if let Err(e) = preconditions::check(current, Some(want), false, &what) {
-                return ToolOutcome::error(e);
+                return ToolOutcome::error(ToolError::Precondition(e));
             }
         }
         if io.ctx.is_cancelled() {
-            return ToolOutcome::error("Cancelled before anything was deleted.");
+            return ToolOutcome::error(ToolError::Cancelled("Cancelled before anything was deleted."));
         }
         let deleted: Vec<String> = existing.iter().map(|(k, _)| k.clone()).collect();
         let single_before = if deleted.len() == 1 { existing.first().map(|(_, e)| e.as_str()) } else { None };

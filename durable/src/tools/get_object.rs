@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::KeyRules;
 use crate::storage::range::ByteRange;
 
@@ -62,15 +62,15 @@ pub struct Args {
     pub range: Option<ByteRange>,
 }
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     let mut a: Args = args::typed(TOOL.name, args)?;
     a.key = args::key(keys, TOOL.name, "key", a.key)?;
     if let Some(r) = &a.range {
         if r.suffix.is_some() && (r.offset.is_some() || r.length.is_some()) {
-            return Err("Invalid range for get_object: use either suffix, or offset/length".into());
+            return Err(ToolError::Invalid("Invalid range for get_object: use either suffix, or offset/length".into()));
         }
         if r.suffix == Some(0) || r.length == Some(0) {
-            return Err("Invalid range for get_object: length and suffix must be at least 1".into());
+            return Err(ToolError::Invalid("Invalid range for get_object: length and suffix must be at least 1".into()));
         }
     }
     Ok(a)
@@ -86,14 +86,17 @@ mod glue {
 
     use super::Args;
     use crate::mcp::resources::{contents, is_text_like, uri_for_key};
-    use crate::mcp::tool_result::{embedded_resource, error_result, resource_link, structured_result};
+    use crate::mcp::tool_result::{embedded_resource, resource_link, structured_result};
     use crate::storage::content::{utf8_cut, Body};
     use crate::storage::range::{self, Ask, INLINE_LIMIT};
     use crate::tools::r2::{self, Io};
-    use crate::tools::{not_found, ToolOutcome};
+    use crate::tools::{ToolError, ToolOutcome};
 
     pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
-        ToolOutcome::read(get(io, a).await)
+        match get(io, a).await {
+            Ok(result) => ToolOutcome::read(result),
+            Err(e) => ToolOutcome::error(e),
+        }
     }
 
     /// The R2 range for a client's ask, clamped to the inline limit where that needs no size.
@@ -108,7 +111,7 @@ mod glue {
         }
     }
 
-    async fn get(io: &Io<'_>, a: Args) -> Value {
+    async fn get(io: &Io<'_>, a: Args) -> Result<Value, ToolError> {
         let r2_key = io.ns.to_r2(&a.key);
         let ask = range::ask(a.range.as_ref());
         let mut get = io.bucket.get(r2_key.as_str());
@@ -117,23 +120,22 @@ mod glue {
         }
         let object = match get.execute().await {
             Ok(Some(o)) => o,
-            Ok(None) => return error_result(not_found(&a.key)),
+            Ok(None) => return Err(ToolError::NotFound(a.key)),
             Err(e) => {
                 // R2 refuses ranges past the end: say so precisely.
-                return match r2::head(io.bucket, &r2_key, &a.key).await {
-                    Ok(None) => error_result(not_found(&a.key)),
-                    Ok(Some(h)) => match range::span(ask, h.size()) {
-                        Err(why) => error_result(format!("Invalid range for get_object: {why}.")),
-                        Ok(_) => error_result(format!("Reading {:?} failed in R2: {}", a.key, r2::message(&e))),
+                return Err(match r2::head(io.bucket, &r2_key, &a.key).await? {
+                    None => ToolError::NotFound(a.key),
+                    Some(h) => match range::span(ask, h.size()) {
+                        Err(why) => ToolError::Invalid(format!("Invalid range for get_object: {why}.")),
+                        Ok(_) => ToolError::r2(format!("Reading {:?}", a.key), r2::message(&e)),
                     },
-                    Err(why) => error_result(why),
-                };
+                });
             }
         };
         let size = object.size();
         let (offset, span_len) = match range::span(ask, size) {
             Ok(s) => s,
-            Err(why) => return error_result(format!("Invalid range for get_object: {why}.")),
+            Err(why) => return Err(ToolError::Invalid(format!("Invalid range for get_object: {why}."))),
         };
         // Bytes R2 is sending: the span, or at most the inline limit where the range was clamped.
         let sent = match ask {
@@ -142,7 +144,7 @@ mod glue {
         };
         let mut bytes = match r2::read_body(&object, sent, INLINE_LIMIT).await {
             Ok(b) => b,
-            Err(e) => return error_result(format!("Reading {:?} failed in R2: {}", a.key, r2::message(&e))),
+            Err(e) => return Err(ToolError::r2(format!("Reading {:?}", a.key), r2::message(&e))),
         };
         let content_type = r2::content_type(&object);
         let mut truncated = (bytes.len() as u64) < span_len;
@@ -180,7 +182,7 @@ mod glue {
                 blocks.push(resource_link(&uri, &a.key, content_type.as_deref(), Some(size)));
             }
         }
-        result
+        Ok(result)
     }
 }
 

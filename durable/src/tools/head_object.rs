@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -40,7 +40,7 @@ pub struct Args {
     pub key: String,
 }
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     let a: Args = args::typed(TOOL.name, args)?;
     Ok(Args { key: args::key(keys, TOOL.name, "key", a.key)? })
 }
@@ -55,12 +55,12 @@ mod glue {
     use super::Args;
     use crate::mcp::tool_result::structured_result;
     use crate::tools::r2::{self, Io};
-    use crate::tools::{not_found, ToolOutcome};
+    use crate::tools::{ToolError, ToolOutcome};
 
     pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
         match r2::head(io.bucket, &io.ns.to_r2(&a.key), &a.key).await {
             Err(e) => ToolOutcome::error(e),
-            Ok(None) => ToolOutcome::error(not_found(&a.key)),
+            Ok(None) => ToolOutcome::error(ToolError::NotFound(a.key)),
             Ok(Some(o)) => ToolOutcome::read(structured_result(
                 json!({
                     "key": a.key,

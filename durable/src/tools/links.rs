@@ -6,6 +6,7 @@ use crate::grants::token;
 use crate::object::db;
 use crate::tools::journal::{sqlite as journal, Operation};
 use crate::tools::r2::Io;
+use crate::tools::ToolError;
 use crate::transfer::{self, sqlite, Kind, Link, LinkRecord, MAX_LIVE_LINKS};
 
 /// A link just made.
@@ -18,23 +19,23 @@ pub struct Minted {
 }
 
 /// Mints, stores and records a link of `kind` to `key` living `expires_secs`. `record` carries the
-/// upload settings; its creator fields are filled in here. `Err` is the tool-error text.
-pub fn create(io: &Io<'_>, kind: Kind, key: &str, expires_secs: u64, mut record: LinkRecord) -> Result<Minted, String> {
+/// upload settings; its creator fields are filled in here.
+pub fn create(io: &Io<'_>, kind: Kind, key: &str, expires_secs: u64, mut record: LinkRecord) -> Result<Minted, ToolError> {
     let Some(mint) = io.ctx.links else {
-        return Err("Transfer links are not available on this server: it has no COOKIE_ENCRYPTION_KEY to sign them with.".into());
+        return Err(ToolError::Unavailable("Transfer links are not available on this server: it has no COOKIE_ENCRYPTION_KEY to sign them with.".into()));
     };
-    let link_key = transfer::decode_link_key(&mint.key).ok_or("Transfer links are not available: the server sent no usable link key.")?;
+    let link_key = transfer::decode_link_key(&mint.key).ok_or_else(|| ToolError::Unavailable("Transfer links are not available: the server sent no usable link key.".into()))?;
     let user_key = io.ctx.user_key;
     let now = db::now_ms();
-    let failed = |e: worker::Error| format!("Storing the link failed: {e}");
+    let failed = |e: worker::Error| ToolError::storage("Storing the link", e);
     sqlite::bound_rows(io.sql, now, 2 * MAX_LIVE_LINKS).map_err(failed)?;
     if sqlite::live_count(io.sql, now).map_err(failed)? >= MAX_LIVE_LINKS {
-        return Err(format!(
+        return Err(ToolError::Unavailable(format!(
             "You have {MAX_LIVE_LINKS} transfer links that have not expired yet, the most a user may hold. Use them, or wait for some to expire."
-        ));
+        )));
     }
     let (link_id, token) = transfer::mint(&link_key, user_key, &db::random_array::<16>(), &db::random_array::<32>())
-        .ok_or("Minting the link failed: this account's key is malformed.")?;
+        .ok_or_else(|| ToolError::Unavailable("Minting the link failed: this account's key is malformed.".into()))?;
     record.session = io.ctx.session_id.map(str::to_owned);
     record.client = journal::clip(io.ctx.client_name);
     let expires_ms = now.saturating_add(i64::try_from(expires_secs).unwrap_or(i64::MAX).saturating_mul(1000));

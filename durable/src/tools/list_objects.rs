@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::{check_delimiter, KeyRules};
 
 pub const TOOL: Tool = Tool {
@@ -61,14 +61,14 @@ pub struct Args {
     pub limit: Option<u32>,
 }
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     let mut a: Args = args::typed(TOOL.name, args)?;
     if let Some(p) = a.prefix.take() {
-        a.prefix = Some(keys.prefix(p).map_err(|e| format!("Invalid prefix for list_objects: {e}"))?);
+        a.prefix = Some(keys.prefix(p).map_err(|e| ToolError::Invalid(format!("Invalid prefix for list_objects: {e}")))?);
     }
     args::limit(a.limit, 1000, TOOL.name)?;
     if let Some(d) = &a.delimiter {
-        check_delimiter(d).map_err(|e| format!("Invalid delimiter for list_objects: {e}"))?;
+        check_delimiter(d).map_err(|e| ToolError::Invalid(format!("Invalid delimiter for list_objects: {e}")))?;
     }
     Ok(a)
 }
@@ -82,9 +82,9 @@ mod glue {
     use worker::Include;
 
     use super::Args;
-    use crate::mcp::tool_result::{error_result, structured_result};
+    use crate::mcp::tool_result::structured_result;
     use crate::tools::r2::{self, Io};
-    use crate::tools::ToolOutcome;
+    use crate::tools::{ToolError, ToolOutcome};
 
     /// Default page size.
     const DEFAULT_LIMIT: u32 = 100;
@@ -102,17 +102,16 @@ mod glue {
     pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
         let limit = a.limit.unwrap_or(DEFAULT_LIMIT);
         let prefix = a.prefix.unwrap_or_default();
-        ToolOutcome::read(match fetch(io, super::TOOL.name, &prefix, a.delimiter.as_deref(), a.cursor, limit).await {
-            Ok(p) => structured_result(
+        match fetch(io, super::TOOL.name, &prefix, a.delimiter.as_deref(), a.cursor, limit).await {
+            Ok(p) => ToolOutcome::read(structured_result(
                 json!({ "objects": p.objects, "folders": p.folders, "next_cursor": p.next_cursor }),
                 io.ctx.version,
-            ),
-            Err(e) => error_result(e),
-        })
+            )),
+            Err(e) => ToolOutcome::error(e),
+        }
     }
 
     /// One page of the user's keys under `prefix`, for `tool` (this one or `browse_objects`).
-    /// `Err`: the tool-error text.
     pub async fn fetch(
         io: &Io<'_>,
         tool: &str,
@@ -120,7 +119,7 @@ mod glue {
         delimiter: Option<&str>,
         cursor: Option<String>,
         limit: u32,
-    ) -> Result<Page, String> {
+    ) -> Result<Page, ToolError> {
         let mut req = io.bucket.list().prefix(io.ns.to_r2(prefix)).limit(limit).include(vec![Include::HttpMetadata]);
         if let Some(d) = delimiter {
             req = req.delimiter(d.to_owned());
@@ -136,11 +135,11 @@ mod glue {
             Err(e) => {
                 let text = r2::message(&e);
                 if text.to_ascii_lowercase().contains("cursor") {
-                    return Err(format!(
+                    return Err(ToolError::Invalid(format!(
                         "Invalid cursor for {tool}: pass next_cursor from the previous page with the same prefix."
-                    ));
+                    )));
                 }
-                return Err(format!("Listing objects failed in R2: {text}"));
+                return Err(ToolError::r2("Listing objects", text));
             }
         };
         let objects: Vec<Value> = listed

@@ -34,6 +34,7 @@
 //! |---|---|
 //! | `mod.rs` | the registry ([`REGISTRY`], [`Request`]), [`Tool`], [`Role`], `tools/list`, how a call runs |
 //! | [`args`] | argument rules several tools share: typed arguments, key fields, `if_none_match`, limits |
+//! | [`error`] | [`ToolError`]: every way a tool call fails, and the one place its message is written |
 //! | `list_objects.rs` … `create_upload_link.rs` | one tool each |
 //! | `links.rs` (wasm32) | minting a transfer link, for the two link tools |
 //! | `browse_objects.rs` | the object browser's listing: one folder page with its breadcrumbs |
@@ -49,6 +50,7 @@
 //! write a dead runtime interrupted has been settled (`journal::write_turn`).
 
 pub mod args;
+pub mod error;
 pub mod journal;
 #[cfg(target_arch = "wasm32")]
 pub mod links;
@@ -58,7 +60,7 @@ pub mod r2;
 use serde_json::{json, Map, Value};
 
 pub use crate::mcp::app::Ui;
-use crate::mcp::tool_result::error_result;
+pub use error::ToolError;
 use crate::mcp::version::Version;
 use crate::storage::keys::KeyRules;
 
@@ -209,14 +211,14 @@ impl Tool {
 /// One line of the registry: a tool, and how its arguments become a [`Request`].
 pub struct Entry {
     pub tool: &'static Tool,
-    parse: fn(Map<String, Value>, &KeyRules) -> Result<Request, String>,
+    parse: fn(Map<String, Value>, &KeyRules) -> Result<Request, ToolError>,
 }
 
 impl Entry {
     /// Parses and validates a call's `arguments` (absent means `{}`); keys and prefixes come back
     /// in NFC. `Err` is a precise message for an `isError: true` result (server/tools §Error
     /// Handling: bad arguments are a tool error, 2025-11-25).
-    pub fn parse(&self, arguments: Option<Map<String, Value>>, keys: &KeyRules) -> Result<Request, String> {
+    pub fn parse(&self, arguments: Option<Map<String, Value>>, keys: &KeyRules) -> Result<Request, ToolError> {
         (self.parse)(arguments.unwrap_or_default(), keys)
     }
 }
@@ -240,15 +242,7 @@ pub fn list_for(role: Role, version: Version) -> Vec<Value> {
 
 /// The answer a reader gets when calling a write tool.
 pub fn read_only_refusal(tool: &Tool) -> Value {
-    error_result(format!(
-        "{} changes objects, and your account has read-only access. Use list_objects, browse_objects, get_object, head_object, recent_changes or create_download_link.",
-        tool.name
-    ))
-}
-
-/// The message for a key with no object.
-pub fn not_found(key: &str) -> String {
-    format!("Object not found: {key:?}. Use list_objects to see the keys that exist.")
+    ToolError::ReadOnly(tool.name).into_result()
 }
 
 /// What a change did to an object (the host turns these into resource notifications).
@@ -287,8 +281,8 @@ pub struct ToolOutcome {
 
 impl ToolOutcome {
     /// A tool error that changed nothing.
-    pub fn error(message: impl Into<String>) -> Self {
-        ToolOutcome { result: error_result(message), changes: Vec::new() }
+    pub fn error(e: ToolError) -> Self {
+        ToolOutcome { result: e.into_result(), changes: Vec::new() }
     }
 
     /// A result that changed nothing.
@@ -340,9 +334,9 @@ pub(crate) mod test_support {
         v.as_object().cloned().unwrap_or_default()
     }
 
-    /// A tool's `parse` of these arguments, under [`keys`].
-    pub fn parsed<T>(parse: fn(Map<String, Value>, &KeyRules) -> Result<T, String>, v: Value) -> Result<T, String> {
-        parse(args(v), &keys())
+    /// A tool's `parse` of these arguments, under [`keys`]; the error as its message.
+    pub fn parsed<T>(parse: fn(Map<String, Value>, &KeyRules) -> Result<T, super::ToolError>, v: Value) -> Result<T, String> {
+        parse(args(v), &keys()).map_err(|e| e.to_string())
     }
 }
 
@@ -354,7 +348,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(name: &str, a: Value) -> Result<Request, String> {
-        find(name).unwrap().parse(Some(args(a)), &keys())
+        find(name).unwrap().parse(Some(args(a)), &keys()).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{copy_object, Annotations, Tool, Ui};
+use super::{copy_object, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::KeyRules;
 
 pub use super::copy_object::Args;
@@ -31,7 +31,7 @@ pub const TOOL: Tool = Tool {
     ui: Ui::None,
 };
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     copy_object::parse_for(&TOOL, args, keys)
 }
 

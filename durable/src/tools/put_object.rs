@@ -9,7 +9,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::storage::keys::KeyRules;
 
 pub const TOOL: Tool = Tool {
@@ -84,39 +84,39 @@ pub struct Args {
     pub create_only: bool,
 }
 
-pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, keys: &KeyRules) -> Result<Args, ToolError> {
     let a: Raw = args::typed(TOOL.name, args)?;
     let key = args::key(keys, TOOL.name, "key", a.key)?;
     let create_only = args::create_only(a.if_none_match.as_deref(), TOOL.name)?;
     if create_only && a.if_match.is_some() {
-        return Err("Invalid arguments for put_object: use if_match or if_none_match, not both".into());
+        return Err(ToolError::Invalid("Invalid arguments for put_object: use if_match or if_none_match, not both".into()));
     }
     let (body, default_type) = match (a.content, a.content_base64) {
         (Some(t), None) => (Body::Text(t), "text/plain; charset=utf-8"),
         (None, Some(b)) => {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b.trim())
-                .map_err(|e| format!("Invalid content_base64 for put_object: not standard base64 ({e})"))?;
+                .map_err(|e| ToolError::Invalid(format!("Invalid content_base64 for put_object: not standard base64 ({e})")))?;
             (Body::Bytes(bytes), "application/octet-stream")
         }
-        _ => return Err("Invalid arguments for put_object: give exactly one of content or content_base64".into()),
+        _ => return Err(ToolError::Invalid("Invalid arguments for put_object: give exactly one of content or content_base64".into())),
     };
     let len = body.as_bytes().len();
     if len > MAX_PUT_BYTES {
-        return Err(format!(
+        return Err(ToolError::Invalid(format!(
             "put_object content is {len} bytes; the limit is {MAX_PUT_BYTES} bytes. Upload larger content with create_upload_link (one curl -T of the file, any size)."
-        ));
+        )));
     }
     let custom_metadata = a.custom_metadata.unwrap_or_default();
     let meta_len: usize = custom_metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
     if meta_len > MAX_METADATA_BYTES {
-        return Err(format!(
+        return Err(ToolError::Invalid(format!(
             "Invalid custom_metadata for put_object: {meta_len} bytes; the limit is {MAX_METADATA_BYTES}"
-        ));
+        )));
     }
     let content_type = a.content_type.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| default_type.to_owned());
     if content_type.len() > 256 || content_type.chars().any(char::is_control) {
-        return Err("Invalid content_type for put_object".into());
+        return Err(ToolError::Invalid("Invalid content_type for put_object".into()));
     }
     Ok(Args { key, body, content_type, custom_metadata, if_match: a.if_match, create_only })
 }
@@ -135,14 +135,14 @@ mod glue {
     use crate::storage::preconditions;
     use crate::tools::journal::{self, Applied, Attempt, Operation};
     use crate::tools::r2::{self, Io, PutOptions};
-    use crate::tools::{Change, ToolOutcome};
+    use crate::tools::{Change, ToolError, ToolOutcome};
 
     /// Puts at least this large report progress.
     const PUT_PROGRESS_FROM: usize = 1024 * 1024;
 
     /// The key's current etag: this object's last write to it when remembered (`fresh` false), else
     /// R2's `head`. `Ok((etag, from_cache))`.
-    async fn current_etag(io: &Io<'_>, r2_key: &str, key: &str, fresh: bool) -> Result<(Option<String>, bool), String> {
+    async fn current_etag(io: &Io<'_>, r2_key: &str, key: &str, fresh: bool) -> Result<(Option<String>, bool), ToolError> {
         if fresh {
             io.etags.borrow_mut().forget(key);
         } else if let Some(e) = io.etags.borrow().get(key) {
@@ -172,7 +172,7 @@ mod glue {
                     fresh = true;
                     continue;
                 }
-                return ToolOutcome::error(e);
+                return ToolOutcome::error(ToolError::Precondition(e));
             }
             let put = async {
                 if len >= PUT_PROGRESS_FROM {
@@ -193,9 +193,9 @@ mod glue {
                     }
                     Ok(None) => {
                         io.etags.borrow_mut().forget(&p.key);
-                        Attempt::Refused(format!(
+                        Attempt::Refused(ToolError::Precondition(format!(
                             "Precondition failed: {what} changed while it was being written; nothing was written."
-                        ))
+                        )))
                     }
                     Err(e) => {
                         io.etags.borrow_mut().forget(&p.key);

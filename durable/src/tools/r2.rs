@@ -15,7 +15,7 @@ use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Bucket, Object, SqlStorage, Storage};
 
 use crate::mcp::version::Version;
-use crate::tools::Role;
+use crate::tools::{Role, ToolError};
 use r2_mcp_wire::transfer::LinkMint;
 use crate::storage::etags::EtagCache;
 use crate::storage::namespace::Namespace;
@@ -257,8 +257,7 @@ pub async fn copy_stream(bucket: &Bucket, src: &str, src_etag: &str, dst: &str, 
 }
 
 /// Runs an R2 write, retrying rate limits ([`retry::BACKOFF_MS`]) inside the caller's queue turn.
-/// `Err` carries the tool-error text.
-pub async fn retrying<T, F, Fut>(op: &str, key: &str, mut attempt: F) -> Result<T, String>
+pub async fn retrying<T, F, Fut>(op: &str, key: &str, mut attempt: F) -> Result<T, ToolError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = worker::Result<T>>,
@@ -270,14 +269,14 @@ where
             Err(e) => {
                 let text = message(&e);
                 if !retry::is_rate_limited(&text) {
-                    return Err(format!("{op} of {key:?} failed in R2: {text}"));
+                    return Err(ToolError::r2(format!("{op} of {key:?}"), text));
                 }
                 retries += 1;
                 match retry::backoff(retries, js_sys::Math::random()) {
                     Some(ms) => {
                         worker::Delay::from(std::time::Duration::from_millis(u64::from(ms))).await
                     }
-                    None => return Err(retry::exhausted_message(op, key)),
+                    None => return Err(ToolError::RateLimited { op: op.to_owned(), key: key.to_owned() }),
                 }
             }
         }
@@ -286,7 +285,7 @@ where
 
 /// The etags of several user keys at once (`None`: absent), in order; the first R2 error stops it.
 /// (One instantiation of `join_all` for every caller: each costs kilobytes of wasm.)
-pub async fn etags_of(io: &Io<'_>, keys: &[&str]) -> Result<Vec<Option<String>>, String> {
+pub async fn etags_of(io: &Io<'_>, keys: &[&str]) -> Result<Vec<Option<String>>, ToolError> {
     let heads = futures::future::join_all(keys.iter().map(|k| {
         let r2_key = io.ns.to_r2(k);
         async move { head(io.bucket, &r2_key, k).await }
@@ -298,12 +297,9 @@ pub async fn etags_of(io: &Io<'_>, keys: &[&str]) -> Result<Vec<Option<String>>,
         .collect()
 }
 
-/// A head that maps errors to tool-error text.
-pub async fn head(bucket: &Bucket, r2_key: &str, key: &str) -> Result<Option<Object>, String> {
-    bucket
-        .head(r2_key)
-        .await
-        .map_err(|e| format!("Reading {key:?} from R2 failed: {}", message(&e)))
+/// A head of the user's `key`, stored at `r2_key`.
+pub async fn head(bucket: &Bucket, r2_key: &str, key: &str) -> Result<Option<Object>, ToolError> {
+    bucket.head(r2_key).await.map_err(|e| ToolError::r2(format!("Reading {key:?}"), message(&e)))
 }
 
 /// `{ key: value }` of an object's custom metadata, as JSON.

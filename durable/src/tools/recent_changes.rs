@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::journal::Record;
-use super::{args, Annotations, Tool, Ui};
+use super::{args, Annotations, Tool, ToolError, Ui};
 use crate::mcp::tool_result::structured_result;
 use crate::mcp::version::Version;
 use crate::storage::keys::KeyRules;
@@ -60,7 +60,7 @@ pub struct Args {
     pub limit: Option<u32>,
 }
 
-pub fn parse(args: Map<String, Value>, _keys: &KeyRules) -> Result<Args, String> {
+pub fn parse(args: Map<String, Value>, _keys: &KeyRules) -> Result<Args, ToolError> {
     let a: Args = args::typed(TOOL.name, args)?;
     args::limit(a.limit, 200, TOOL.name)?;
     Ok(a)
@@ -80,7 +80,7 @@ mod glue {
     use super::{result, Args};
     use crate::tools::journal::{self, sqlite};
     use crate::tools::r2::Io;
-    use crate::tools::ToolOutcome;
+    use crate::tools::{ToolError, ToolOutcome};
 
     pub async fn apply(io: &Io<'_>, a: Args) -> ToolOutcome {
         if let Err(e) = journal::settled(io).await {
@@ -93,7 +93,7 @@ mod glue {
         let page = a.limit.unwrap_or(journal::DEFAULT_PAGE) as usize;
         let rows = match sqlite::newest_before(io.sql, before, page + 1) {
             Ok(rows) => rows,
-            Err(e) => return ToolOutcome::error(format!("Reading the audit trail failed: {e}")),
+            Err(e) => return ToolOutcome::error(ToolError::storage("Reading the audit trail", e)),
         };
         let (rows, next) = journal::page(rows, page);
         ToolOutcome::read(result(&rows, next, io.ctx.version))

@@ -19,7 +19,7 @@ use crate::storage::namespace::Namespace;
 use crate::storage::preconditions;
 use crate::tools::journal::{self, sqlite as trail, Applied, Attempt, Operation};
 use crate::tools::r2::{self, Io, ToolContext};
-use crate::tools::Change;
+use crate::tools::{Change, ToolError};
 use crate::transfer::{self, sqlite, Kind, Link, LinkError, Part};
 
 /// What a link's use did: the answer for the Worker, and the objects it changed (for the resource
@@ -157,7 +157,7 @@ async fn ensure_upload(io: &Io<'_>, hash: &str, link: Link, content_type: Option
         return Ok(id);
     }
     let r2_key = io.ns.to_r2(&link.key);
-    let current = r2::head(io.bucket, &r2_key, &link.key).await.map_err(|e| LinkError::Status(502, e))?.map(|o| o.etag());
+    let current = r2::head(io.bucket, &r2_key, &link.key).await.map_err(link_error)?.map(|o| o.etag());
     check_preconditions(&link, current.as_deref())?;
     let content_type = link.record.content_type.clone().or(content_type).unwrap_or_else(|| "application/octet-stream".into());
     let meta = || HttpMetadata { content_type: Some(content_type), ..Default::default() };
@@ -184,7 +184,7 @@ fn check_preconditions(link: &Link, current: Option<&str>) -> Result<(), LinkErr
 /// turn (it may have been spent or expired while this waited), the parts are checked, the
 /// preconditions are judged against R2's etag now, and R2 assembles the object.
 async fn complete(io: &Io<'_>, hash: &str, given: Option<Vec<StoredPart>>) -> Result<(LinkReply, Vec<Change>), LinkError> {
-    let _turn = journal::write_turn(io).await.map_err(|e| LinkError::Status(503, e))?;
+    let _turn = journal::write_turn(io).await.map_err(link_error)?;
     let internal = |e: worker::Error| LinkError::Status(500, format!("The link could not be read: {e}"));
     let mut link = sqlite::find(io.sql, hash).map_err(internal)?.ok_or(LinkError::Unknown)?;
     let live = grants::is_live(io.sql, &link.grant_id).map_err(internal)?;
@@ -199,7 +199,7 @@ async fn complete(io: &Io<'_>, hash: &str, given: Option<Vec<StoredPart>>) -> Re
     transfer::plan(&parts, link.record.max_size).map_err(|e| LinkError::Status(400, e))?;
     let r2_key = io.ns.to_r2(&link.key);
     io.etags.borrow_mut().forget(&link.key);
-    let before = r2::head(io.bucket, &r2_key, &link.key).await.map_err(|e| LinkError::Status(502, e))?.map(|o| o.etag());
+    let before = r2::head(io.bucket, &r2_key, &link.key).await.map_err(link_error)?.map(|o| o.etag());
     if let Err(e) = check_preconditions(&link, before.as_deref()) {
         // It cannot apply, now or later: the parts are discarded and the link is spent.
         let _ = abort(io, hash, link).await;
@@ -211,9 +211,9 @@ async fn complete(io: &Io<'_>, hash: &str, given: Option<Vec<StoredPart>>) -> Re
         match io.bucket.resume_multipart_upload(r2_key.clone(), upload_id.clone()) {
             Ok(up) => match up.complete(uploaded).await {
                 Ok(o) => Attempt::Done(Applied { op: Operation::Upload, after: Some(o.etag()), value: (o.etag(), o.size()) }),
-                Err(e) => Attempt::Failed(r2::message(&e)),
+                Err(e) => Attempt::Failed(ToolError::r2("Completing the upload", r2::message(&e))),
             },
-            Err(e) => Attempt::Failed(r2::message(&e)),
+            Err(e) => Attempt::Failed(ToolError::r2("Completing the upload", r2::message(&e))),
         }
     };
     match journal::write_linked(io, Operation::Upload, &[&key], before.as_deref(), Some(&link.link_id), mutation).await {
@@ -228,9 +228,24 @@ async fn complete(io: &Io<'_>, hash: &str, given: Option<Vec<StoredPart>>) -> Re
             let changes = vec![Change::written(&key, before.as_deref())];
             Ok((LinkReply { key, etag, size: stored, ..LinkReply::ok() }, changes))
         }
-        Attempt::Refused(e) => Err(LinkError::Status(412, e)),
-        Attempt::Failed(e) => Err(completion_failed(&e)),
+        Attempt::Refused(e) => Err(LinkError::Status(412, e.to_string())),
+        Attempt::Failed(ToolError::R2 { message, .. }) => Err(completion_failed(&message)),
+        Attempt::Failed(e) => Err(link_error(e)),
     }
+}
+
+/// A tool-layer failure (R2, the write log, the queue) as the link's HTTP answer.
+fn link_error(e: ToolError) -> LinkError {
+    let status = match &e {
+        ToolError::Invalid(_) => 400,
+        ToolError::ReadOnly(_) => 403,
+        ToolError::NotFound(_) => 404,
+        ToolError::Precondition(_) => 412,
+        ToolError::R2 { .. } => 502,
+        ToolError::RateLimited { .. } | ToolError::Cancelled(_) | ToolError::Unavailable(_) => 503,
+        ToolError::Storage { .. } | ToolError::Partial(_) => 500,
+    };
+    LinkError::Status(status, e.to_string())
 }
 
 /// R2's refusal to assemble the parts (their sizes, a part it does not hold) is the client's to

@@ -34,7 +34,7 @@ use crate::storage::namespace::Namespace;
 use crate::storage::queue::TicketLock;
 use crate::tools::journal::sqlite as journal;
 use crate::tools::r2::Io;
-use crate::tools::{Request, ToolOutcome};
+use crate::tools::{Request, ToolError, ToolOutcome};
 
 /// The user's R2 tools. One per object instance; the write queue lives here, so every session
 /// of the user shares it.
@@ -79,10 +79,10 @@ impl R2Tools {
     /// Runs one validated tool request (see [`Request::run`]).
     pub async fn call(&self, ctx: &ToolContext<'_>, request: Request) -> ToolOutcome {
         let Some(ns) = Namespace::for_user(ctx.user_key) else {
-            return ToolOutcome::error("Your account has no storage namespace; sign in again.");
+            return ToolOutcome::error(ToolError::Unavailable("Your account has no storage namespace; sign in again.".into()));
         };
         let Some(bucket) = &self.bucket else {
-            return ToolOutcome::error("Object storage is not configured on this server (R2 binding BUCKET).");
+            return ToolOutcome::error(ToolError::Unavailable("Object storage is not configured on this server (R2 binding BUCKET).".into()));
         };
         request.run(&self.io(bucket, &ns, ctx)).await
     }

@@ -40,6 +40,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::storage::time::rfc3339;
+use crate::tools::ToolError;
 
 /// Records are kept this long (30 days)…
 pub const MAX_AGE_MS: i64 = 30 * 24 * 60 * 60 * 1000;
@@ -149,9 +150,8 @@ pub fn encode_cursor(before_seq: i64) -> String {
 }
 
 /// Decodes a cursor we issued; anything else is a precise tool error.
-pub fn decode_cursor(s: &str) -> Result<i64, String> {
-    let bad =
-        || "Invalid cursor for recent_changes: pass next_cursor from the previous page".to_owned();
+pub fn decode_cursor(s: &str) -> Result<i64, ToolError> {
+    let bad = || ToolError::Invalid("Invalid cursor for recent_changes: pass next_cursor from the previous page".into());
     let text = B64
         .decode(s.trim())
         .ok()
@@ -165,7 +165,7 @@ pub fn decode_cursor(s: &str) -> Result<i64, String> {
 
 /// Where a `recent_changes` page starts: below the cursor's `seq`, or (no cursor) past any `seq`
 /// and still exact as a JS number.
-pub fn page_start(cursor: Option<&str>) -> Result<i64, String> {
+pub fn page_start(cursor: Option<&str>) -> Result<i64, ToolError> {
     match cursor.filter(|c| !c.is_empty()) {
         None => Ok((1_i64 << 53) - 1),
         Some(c) => decode_cursor(c),

@@ -12,15 +12,16 @@ use super::{clip_client, cutoff, keys_to_check, settle, Intent, Observed, Operat
 use crate::object::db;
 use crate::storage::queue::Turn;
 use crate::tools::r2::{self, Io};
+use crate::tools::ToolError;
 
 /// How a write's R2 step ended, and then how the whole journaled write ended.
 pub enum Attempt<T> {
     Done(T),
     /// R2 refused the mutation on its precondition (`onlyIf`): nothing changed.
-    Refused(String),
-    /// R2 failed (or the intent could not be stored): the message for the tool error. When R2
-    /// was reached, the change may or may not have been applied.
-    Failed(String),
+    Refused(ToolError),
+    /// R2 failed (or the intent could not be stored). When R2 was reached, the change may or may
+    /// not have been applied.
+    Failed(ToolError),
 }
 
 /// A mutation R2 applied, as it is recorded.
@@ -77,20 +78,20 @@ pub async fn write_linked<T>(
 }
 
 /// A write's turn in the user's write queue: after the writes queued before it, and after any
-/// write a dead runtime interrupted has been settled. `Err` is the tool-error text; nothing was
-/// changed then (a request cancelled while it waited stops here).
-pub async fn write_turn(io: &Io<'_>) -> Result<Turn, String> {
+/// write a dead runtime interrupted has been settled. Nothing was changed on `Err` (a request
+/// cancelled while it waited stops here).
+pub async fn write_turn(io: &Io<'_>) -> Result<Turn, ToolError> {
     let turn = io.queue.acquire().await;
     if io.ctx.is_cancelled() {
-        return Err("Cancelled before it was applied; nothing was changed.".into());
+        return Err(ToolError::Cancelled("Cancelled before it was applied; nothing was changed."));
     }
-    settle_leftover(io).await.map_err(|e| format!("{e}; nothing was changed."))?;
+    settle_leftover(io).await?;
     Ok(turn)
 }
 
 /// Waits until the writes queued before this call are done and an interrupted one is settled, so
 /// a read of the trail sees them all.
-pub async fn settled(io: &Io<'_>) -> Result<(), String> {
+pub async fn settled(io: &Io<'_>) -> Result<(), ToolError> {
     let _turn = io.queue.acquire().await;
     settle_leftover(io).await
 }
@@ -147,10 +148,9 @@ fn values(origin: &Origin<'_>, op: Operation, keys: &[&str], before: Option<&str
 }
 
 /// Records the write about to reach R2 and waits until that record is on disk, so that no R2
-/// change can exist without either its intent or its audit row. `Err` is the tool-error text;
-/// nothing was sent to R2 then.
-async fn begin(io: &Io<'_>, op: Operation, keys: &[&str], before: Option<&str>, link: Option<&str>) -> Result<(), String> {
-    let failed = |e: worker::Error| format!("Recording the write failed; nothing was written: {e}");
+/// change can exist without either its intent or its audit row. Nothing was sent to R2 on `Err`.
+async fn begin(io: &Io<'_>, op: Operation, keys: &[&str], before: Option<&str>, link: Option<&str>) -> Result<(), ToolError> {
+    let failed = |e: worker::Error| ToolError::storage("Recording the write", e);
     io.intent_clean.set(false);
     let mut args = values(&Origin::now(io), op, keys, before);
     args.push(opt(link));
@@ -210,7 +210,7 @@ fn insert(io: &Io<'_>, origin: &Origin<'_>, e: &Entry<'_>) -> i64 {
 /// Settles an intent left by an interrupted write: asks R2 what became of it, records it in the
 /// audit trail if it was applied, and clears it. Runs at the start of every queue turn; `Err`
 /// (R2 unreachable) keeps the intent for a later turn.
-async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
+async fn settle_leftover(io: &Io<'_>) -> Result<(), ToolError> {
     if io.intent_clean.get() {
         return Ok(());
     }
@@ -219,7 +219,7 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
         "SELECT at_ms, session_id, client_name, operation, keys, etag_before, link_id FROM r2_intent",
         vec![],
     )
-    .map_err(|e| format!("Reading the write log failed: {e}"))?;
+    .map_err(|e| ToolError::storage("Reading the write log", e))?;
     let Some(row) = row else {
         io.intent_clean.set(true);
         return Ok(());
@@ -236,9 +236,10 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), String> {
     for k in &intent.keys {
         io.etags.borrow_mut().forget(k);
     }
-    let etags = r2::etags_of(io, &keys_to_check(&intent))
-        .await
-        .map_err(|e| format!("Checking an interrupted earlier write failed: {e}"))?;
+    let etags = r2::etags_of(io, &keys_to_check(&intent)).await.map_err(|e| match e {
+        ToolError::R2 { doing, message } => ToolError::r2(format!("Checking an interrupted earlier write ({doing})"), message),
+        other => other,
+    })?;
     let observed = match op {
         Operation::Delete => Observed::Remaining(etags.iter().map(Option::is_some).collect()),
         Operation::Move => Observed::Destination {
