@@ -28,13 +28,18 @@ fn session(version: Version, initialized: bool, caps: bool) -> SessionRecord {
 
 fn check_keys(req: &ToolRequest, prefix_len: usize) {
     let keys: Vec<&str> = match req {
-        ToolRequest::GetObject(a) => vec![&a.key],
+        ToolRequest::GetObject(a) | ToolRequest::UiGetObject(a) => vec![&a.key],
         ToolRequest::HeadObject(a) => vec![&a.key],
-        ToolRequest::PutObject(a) => vec![&a.key],
-        ToolRequest::DeleteObject(a) => a.keys.iter().map(String::as_str).collect(),
-        ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) => vec![&a.source_key, &a.destination_key],
+        ToolRequest::PutObject(a) | ToolRequest::UiPutObject(a) => vec![&a.key],
+        ToolRequest::DeleteObject(a) | ToolRequest::UiDeleteObject(a) => a.keys.iter().map(String::as_str).collect(),
+        ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) | ToolRequest::UiCopyObject(a) | ToolRequest::UiMoveObject(a) => {
+            vec![&a.source_key, &a.destination_key]
+        }
         ToolRequest::ListObjects(a) => a.prefix.iter().map(String::as_str).filter(|p| !p.is_empty()).collect(),
-        ToolRequest::RecentChanges(_) => vec![],
+        ToolRequest::BrowseObjects(a) => a.prefix.iter().map(String::as_str).filter(|p| !p.is_empty()).collect(),
+        ToolRequest::CreateDownloadLink(a) => vec![&a.key],
+        ToolRequest::CreateUploadLink(a) => vec![&a.key],
+        ToolRequest::RecentChanges(_) | ToolRequest::UiChanges(_) => vec![],
     };
     for k in keys {
         assert!(k.len() + prefix_len <= MAX_R2_KEY_BYTES, "key too long reached R2");
@@ -106,12 +111,24 @@ fuzz_target!(|data: &[u8]| {
             assert!(is_request);
             let writes = matches!(
                 request,
-                ToolRequest::PutObject(_) | ToolRequest::DeleteObject(_) | ToolRequest::CopyObject(_) | ToolRequest::MoveObject(_)
+                ToolRequest::PutObject(_)
+                    | ToolRequest::DeleteObject(_)
+                    | ToolRequest::CopyObject(_)
+                    | ToolRequest::MoveObject(_)
+                    | ToolRequest::CreateUploadLink(_)
+                    | ToolRequest::UiPutObject(_)
+                    | ToolRequest::UiDeleteObject(_)
+                    | ToolRequest::UiCopyObject(_)
+                    | ToolRequest::UiMoveObject(_)
             );
             assert_eq!(writes, request.tool().writes(), "the registry and the request agree on writes");
             assert!(!(writes && ctx.role == Role::ReadOnly), "a reader got a write call");
             assert_eq!(call.version.is_stateless(), stateless);
             check_keys(&request, ctx.key_prefix_len);
+        }
+        Outcome::ReadView { call } => {
+            assert!(is_request);
+            assert_eq!(call.version.is_stateless(), stateless);
         }
         Outcome::ReadResource { key, .. } => {
             if let Some(v) = key_violation(&key) {

@@ -41,7 +41,7 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
             }
             assert!(a.limit.is_none_or(|l| (1..=1000).contains(&l)));
         }
-        ToolRequest::GetObject(a) => {
+        ToolRequest::GetObject(a) | ToolRequest::UiGetObject(a) => {
             parsed("key", &a.key, prefix_len);
             if let Some(r) = &a.range {
                 assert!(!(r.suffix.is_some() && (r.offset.is_some() || r.length.is_some())));
@@ -49,7 +49,7 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
             }
         }
         ToolRequest::HeadObject(a) => parsed("key", &a.key, prefix_len),
-        ToolRequest::PutObject(a) => {
+        ToolRequest::PutObject(a) | ToolRequest::UiPutObject(a) => {
             parsed("key", &a.key, prefix_len);
             let len = match &a.body {
                 Body::Text(t) => t.len(),
@@ -60,7 +60,7 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
             assert!(!a.content_type.is_empty() && a.content_type.len() <= 256 && !a.content_type.chars().any(char::is_control));
             assert!(!(a.create_only && a.if_match.is_some()));
         }
-        ToolRequest::DeleteObject(a) => {
+        ToolRequest::DeleteObject(a) | ToolRequest::UiDeleteObject(a) => {
             assert!(!a.keys.is_empty() && a.keys.len() <= MAX_BATCH);
             assert!(a.if_match.is_none() || a.keys.len() == 1);
             for k in &a.keys {
@@ -69,13 +69,28 @@ fn check_request(req: &ToolRequest, prefix_len: usize) {
             let distinct: std::collections::BTreeSet<&String> = a.keys.iter().collect();
             assert_eq!(distinct.len(), a.keys.len(), "a delete names each object once");
         }
-        ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) => {
+        ToolRequest::CopyObject(a) | ToolRequest::MoveObject(a) | ToolRequest::UiCopyObject(a) | ToolRequest::UiMoveObject(a) => {
             parsed("source_key", &a.source_key, prefix_len);
             parsed("destination_key", &a.destination_key, prefix_len);
             assert_ne!(a.source_key, a.destination_key);
             assert!(!(a.create_only && a.if_match.is_some()));
         }
-        ToolRequest::RecentChanges(a) => assert!(a.limit.is_none_or(|l| (1..=200).contains(&l))),
+        ToolRequest::RecentChanges(a) | ToolRequest::UiChanges(a) => assert!(a.limit.is_none_or(|l| (1..=200).contains(&l))),
+        ToolRequest::BrowseObjects(a) => {
+            if let Some(p) = a.prefix.as_deref().filter(|p| !p.is_empty()) {
+                parsed("prefix", p, prefix_len);
+            }
+            assert!(a.limit.is_none_or(|l| (1..=1000).contains(&l)));
+        }
+        ToolRequest::CreateDownloadLink(a) => {
+            parsed("key", &a.key, prefix_len);
+            assert!(a.expires_in.is_some_and(|s| (1..=86_400).contains(&s)));
+        }
+        ToolRequest::CreateUploadLink(a) => {
+            parsed("key", &a.key, prefix_len);
+            assert!((1..=86_400).contains(&a.expires_in));
+            assert!(!(a.create_only && a.if_match.is_some()));
+        }
     }
 }
 
@@ -91,7 +106,7 @@ fuzz_target!(|data: &[u8]| {
         for args in [Some(args.clone()), None::<Map<String, Value>>] {
             match tool.parse(args, &rules) {
                 Ok(req) => check_request(&req, prefix_len),
-                Err(msg) => assert!(!msg.is_empty()),
+                Err(e) => assert!(!e.to_string().is_empty()),
             }
         }
     }
