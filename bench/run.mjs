@@ -191,8 +191,9 @@ function buildAll(s, runDir, results) {
     const b = (results.builds[sys] = { ms: NaN, note: '' });
     if (sys === 'ours') {
       if (s.build) {
-        log('building ours (scripts/build, release)');
-        const r = timed('bash', [path.join(ROOT, 'scripts/build')], { cwd: ROOT });
+        // With the `/_dev/` diagnostics (the wasm heap and idle-object figures read them).
+        log('building ours (R2MCP_FEATURES=dev scripts/build, release)');
+        const r = timed('bash', [path.join(ROOT, 'scripts/build')], { cwd: ROOT, env: { ...process.env, R2MCP_FEATURES: 'dev' } });
         if (r.ok) b.ms = r.ms;
         else b.note = 'scripts/build failed; the existing build/ was used';
         if (!r.ok) log(`scripts/build failed:\n${r.out.slice(-3000)}`);

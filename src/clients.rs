@@ -87,6 +87,7 @@ pub async fn allow_registration(ctx: &Ctx, source: Option<&str>) -> Result<std::
 
 /// DEV_MODE only (the Worker's `/_dev/registry/` routes): passes a diagnostic call to the registry
 /// object `object` and its answer back.
+#[cfg(feature = "dev")]
 pub async fn dev_call(ctx: &Ctx, object: &str, method: Method, path: &str) -> Result<worker::Response> {
     raw_call(ctx, object, method, path, None).await
 }

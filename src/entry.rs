@@ -106,6 +106,7 @@ async fn route(
     }
     match (req.method(), path) {
         (Method::Get, "/") => home(&ctx),
+        #[cfg(feature = "dev")]
         (_, p) if p.starts_with("/_dev/") && ctx.config.dev_mode && ctx.is_loopback() => {
             routes::dev::handle(req, &ctx, p).await
         }

@@ -6,7 +6,7 @@
 //! Internal routes (the front Worker is the only caller):
 //! - `POST /call`: one `RegistryCall` (store, look up — refreshing the idle expiry —, delete a
 //!   registration of at most 32 KiB; count one event in a rate-limit window) → its `RegistryReply`
-//! - DEV_MODE only (the Worker forwards `/_dev/registry/` on loopback with DEV_MODE=1):
+//! - DEV_MODE only, in `dev` builds (the Worker forwards `/_dev/registry/` on loopback with DEV_MODE=1):
 //!   `GET /_dev/rows` → `{"clients":N,"limits":N,"alarm":ms|null}`; `POST /_dev/age?secs=N` moves
 //!   every expiry N seconds earlier (as if that time had passed); `POST /_dev/alarm` makes the
 //!   cleanup alarm fire now.
@@ -56,10 +56,8 @@ impl ClientRegistry {
     }
 
     pub async fn fetch(&self, req: Request) -> Result<Response> {
-        let url = req.inner().url();
         let path = req.path();
         let now = now_secs();
-        let q = |name: &str| r2_mcp_wire::url::query_param(&url, name).and_then(|v| v.parse::<i64>().ok());
         let parts: Vec<&str> = path.trim_start_matches('/').splitn(2, '/').collect();
         match (req.method(), parts.as_slice()) {
             (Method::Post, ["call"]) => {
@@ -73,24 +71,10 @@ impl ClientRegistry {
                 };
                 Response::from_json(&reply)
             }
-            (Method::Get, ["_dev", "rows"]) => {
-                let alarm = self.state.storage().get_alarm().await?;
-                Response::from_json(&serde_json::json!({
-                    "clients": self.count("SELECT COUNT(*) FROM clients")?,
-                    "limits": self.count("SELECT COUNT(*) FROM windows")?,
-                    "alarm": alarm,
-                }))
-            }
-            (Method::Post, ["_dev", "age"]) => {
-                let secs = q("secs").unwrap_or(0);
-                self.sql.exec("UPDATE clients SET expires_at = expires_at - ?", vec![secs.into()])?;
-                self.sql.exec("UPDATE windows SET ends_at = ends_at - ?", vec![secs.into()])?;
-                Response::from_json(&serde_json::json!({ "aged": secs }))
-            }
-            (Method::Post, ["_dev", "alarm"]) => {
-                self.state.storage().set_alarm(1).await?;
-                self.alarm_set.set(true);
-                Response::from_json(&serde_json::json!({ "alarm": "now" }))
+            #[cfg(feature = "dev")]
+            (method, ["_dev", route]) => {
+                let secs = r2_mcp_wire::url::query_param(&req.inner().url(), "secs").and_then(|v| v.parse::<i64>().ok());
+                self.dev(method, route, secs.unwrap_or(0)).await
             }
             _ => Response::error("not found", 404),
         }
@@ -209,4 +193,32 @@ impl ClientRegistry {
 
 fn now_secs() -> i64 {
     (worker::Date::now().as_millis() / 1000) as i64
+}
+
+/// DEV_MODE diagnostics (`dev` builds only).
+#[cfg(feature = "dev")]
+impl ClientRegistry {
+    async fn dev(&self, method: Method, route: &str, secs: i64) -> Result<Response> {
+        match (method, route) {
+            (Method::Get, "rows") => {
+                let alarm = self.state.storage().get_alarm().await?;
+                Response::from_json(&serde_json::json!({
+                    "clients": self.count("SELECT COUNT(*) FROM clients")?,
+                    "limits": self.count("SELECT COUNT(*) FROM windows")?,
+                    "alarm": alarm,
+                }))
+            }
+            (Method::Post, "age") => {
+                self.sql.exec("UPDATE clients SET expires_at = expires_at - ?", vec![secs.into()])?;
+                self.sql.exec("UPDATE windows SET ends_at = ends_at - ?", vec![secs.into()])?;
+                Response::from_json(&serde_json::json!({ "aged": secs }))
+            }
+            (Method::Post, "alarm") => {
+                self.state.storage().set_alarm(1).await?;
+                self.alarm_set.set(true);
+                Response::from_json(&serde_json::json!({ "alarm": "now" }))
+            }
+            _ => Response::error("not found", 404),
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod authorize;
 pub mod callback;
+#[cfg(feature = "dev")]
 pub mod dev;
 pub mod mcp;
 pub mod metadata;

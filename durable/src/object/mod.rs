@@ -7,13 +7,12 @@
 //! |---|---|
 //! | `POST /call` | one `UserCall`: open a grant after consent and login ([`grants::open_grant`]), redeem a code or rotate a refresh token ([`grants::token`]), RFC 7009 revocation, a DEV_MODE token, or a transfer link's use (`r2tools::links`) |
 //! | `* /mcp` | bearer check ([`grants::authenticate`]), then the MCP host (the Worker checked `Origin`) |
-//! | `/_dev/hits` | DEV_MODE diagnostics counter |
-//! | `/_dev/alarm` | DEV_MODE: when the cleanup alarm is due |
-//! | `/_dev/instance` | DEV_MODE: this instance's id, constructions in this isolate, open sockets |
-//! | `/_dev/panic`, `/_dev/crash-next-write` | DEV_MODE faults: a panic now, or in the next write between R2 and its audit row |
+//! | `/_dev/*` | DEV_MODE diagnostics and faults (`dev` builds only: [`dev`]) |
 
 pub mod app_view;
 pub mod db;
+#[cfg(feature = "dev")]
+mod dev;
 pub mod grants;
 pub mod large;
 pub mod mcp_host;
@@ -68,13 +67,10 @@ pub struct UserObject {
     alarm_at: AssertUnwindSafe<Cell<Option<i64>>>,
     /// This instance's random name and start (DEV_MODE `/_dev/instance`: an object that
     /// hibernated or was evicted comes back as a new instance).
+    #[cfg(feature = "dev")]
     instance: String,
+    #[cfg(feature = "dev")]
     started_ms: i64,
-}
-
-thread_local! {
-    /// Objects constructed in this isolate (DEV_MODE `/_dev/instance`).
-    static INSTANCES: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Most verified tokens remembered at once (the cache is emptied when full).
@@ -98,14 +94,17 @@ impl UserObject {
             Err(_) => worker::console_warn!("could not set the sockets' ping auto-response"),
         }
         let mcp = mcp_host::McpHost::new(&state, State::from(raw), &env, sql.clone());
-        INSTANCES.with(|n| n.set(n.get() + 1));
+        #[cfg(feature = "dev")]
+        dev::INSTANCES.with(|n| n.set(n.get() + 1));
         Self {
             state,
             sql,
             mcp,
             verified: AssertUnwindSafe(RefCell::default()),
             alarm_at: AssertUnwindSafe(Cell::new(None)),
+            #[cfg(feature = "dev")]
             instance: db::random_array::<8>().iter().map(|b| format!("{b:02x}")).collect(),
+            #[cfg(feature = "dev")]
             started_ms: db::now_ms(),
         }
     }
@@ -145,33 +144,11 @@ impl UserObject {
             }
             _ => {}
         }
-        match (req.method(), path.as_str()) {
-            (Method::Post, "/_dev/hits") => counter_response(self.bump("hits")?),
-            (Method::Get, "/_dev/hits") => counter_response(self.read("hits")?),
-            // DEV_MODE only: this instance, to tell whether the object slept since (a new one).
-            (Method::Get, "/_dev/instance") => {
-                Response::from_json(&serde_json::json!({
-                    "instance": self.instance,
-                    "constructed": INSTANCES.with(Cell::get),
-                    "started_ms": self.started_ms,
-                    "sockets": self.state.get_websockets().len(),
-                }))
-            }
-            // DEV_MODE only: when the cleanup alarm is due (Unix ms), or null.
-            (Method::Get, "/_dev/alarm") => {
-                let at = self.state.storage().get_alarm().await?;
-                Response::from_json(&serde_json::json!({ "scheduled_at": at }))
-            }
-            // DEV_MODE only (the Worker forwards `/_dev/` routes on loopback with DEV_MODE=1): proves
-            // that a panic costs one request and this object's memory, never its storage or others.
-            (Method::Post, "/_dev/panic") => panic!("deliberate panic (DEV_MODE containment test)"),
-            // DEV_MODE only: the next write dies between R2 and its audit row (intent recovery test).
-            (Method::Post, "/_dev/crash-next-write") => {
-                self.mcp.arm_crash_before_audit();
-                Response::ok("armed")
-            }
-            _ => Response::error("not found", 404),
+        #[cfg(feature = "dev")]
+        if path.starts_with("/_dev/") {
+            return self.dev(req.method(), &path).await;
         }
+        Response::error("not found", 404)
     }
 
     /// One OAuth call. Revocation may follow from any of them (a replayed code, a reused refresh
@@ -184,7 +161,10 @@ impl UserObject {
             UserCall::OpenGrant(c) => grants::open_grant(&self.sql, c),
             UserCall::Token(c) => grants::token(&self.sql, c, &mut ended).await,
             UserCall::Revoke(c) => grants::revoke_token(&self.sql, c, &mut ended),
+            #[cfg(feature = "dev")]
             UserCall::DevToken(c) => grants::dev_token(&self.sql, c),
+            #[cfg(not(feature = "dev"))]
+            UserCall::DevToken(_) => Err(worker::Error::RustError("this build has no DEV_MODE tokens".into())),
             UserCall::Link(c) => Ok(UserReply::Link(self.mcp.link(c).await)),
         };
         // A revocation may have happened after an await: forget what was verified before it.
@@ -316,21 +296,6 @@ impl UserObject {
             }
         }
     }
-
-    fn bump(&self, name: &str) -> Result<i64> {
-        let row = db::one(
-            &self.sql,
-            "INSERT INTO counters (name, value) VALUES (?, 1) \
-             ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
-            vec![SqlStorageValue::from(name)],
-        )?;
-        Ok(row.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0))
-    }
-
-    fn read(&self, name: &str) -> Result<i64> {
-        let row = db::one(&self.sql, "SELECT value FROM counters WHERE name = ?", vec![SqlStorageValue::from(name)])?;
-        Ok(row.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0))
-    }
 }
 
 /// Unicode NFC by the runtime's `String.prototype.normalize` (no normalization tables in the wasm).
@@ -350,10 +315,6 @@ const ALARM_AGAIN_MS: i64 = 1000;
 /// documents are bounded at 256 KiB.
 const INTERNAL_BODY_MAX: usize = 256 * 1024;
 
-
-fn counter_response(value: i64) -> Result<Response> {
-    Response::from_json(&serde_json::json!({ "value": value }))
-}
 
 /// Applies the migrations this database has not seen yet. Synchronous SQL in one turn commits
 /// atomically, so a crash never leaves half a migration behind.

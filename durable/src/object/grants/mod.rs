@@ -17,8 +17,10 @@ use r2_mcp_wire::oauth::ErrorCode;
 use r2_mcp_wire::user_calls::{GrantProps, OpenGrant, RevokeCall, TokenCall, TokenGrant, Tokens, UserReply};
 use r2_mcp_wire::{user_key, UserIdentity};
 
+#[cfg(feature = "dev")]
 mod dev;
 mod sweep;
+#[cfg(feature = "dev")]
 pub use dev::dev_token;
 pub use sweep::{next_due, sweep};
 

@@ -114,6 +114,7 @@ impl McpHost {
 
     /// DEV_MODE fault injection: the next write of this object dies (panics) after R2 applied it
     /// and before its audit row is written, as if the runtime had stopped there.
+    #[cfg(feature = "dev")]
     pub fn arm_crash_before_audit(&self) {
         self.inner.r2.arm_crash_before_audit();
     }

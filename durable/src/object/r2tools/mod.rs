@@ -136,6 +136,7 @@ impl R2Tools {
     }
 
     /// See [`super::mcp_host::McpHost::arm_crash_before_audit`].
+    #[cfg(feature = "dev")]
     pub fn arm_crash_before_audit(&self) {
         self.crash_before_audit.set(true);
     }
