@@ -32,8 +32,9 @@ export function freePort() {
  * @param {object} [opts.idpOptions]  passed to startIdp / startRogueIdp
  * @param {Record<string,string>} [opts.vars]  extra Worker settings
  * @param {boolean} [opts.persist]  keep Worker state on disk (for restart tests)
+ * @param {string} [opts.buildDir]  the build to run (default build/, the test build)
  */
-export async function startStack({ idp = 'real', idpOptions = {}, vars = {}, persist = false, onLog } = {}) {
+export async function startStack({ idp = 'real', idpOptions = {}, vars = {}, persist = false, onLog, buildDir } = {}) {
   const workerPort = await freePort();
   const clientId = 'mcp-e2e';
   const clientSecret = randomBytes(16).toString('hex');
@@ -47,6 +48,7 @@ export async function startStack({ idp = 'real', idpOptions = {}, vars = {}, per
       port: workerPort,
       persistDir: stateDir,
       onLog,
+      ...(buildDir ? { buildDir } : {}),
       vars: baseVars({
         ACCESS_ISSUER: provider.issuer,
         ACCESS_CLIENT_ID: clientId,
