@@ -14,8 +14,8 @@ use worker::{AbortController, Delay, Fetch, RequestRedirect};
 use r2_mcp_wire::registry_calls::{RegistryCall, RegistryReply};
 
 use crate::oauth::client_metadata_document as cimd;
-use crate::oauth::source_key;
 use crate::oauth::registration::ClientRecord;
+use crate::oauth::source_key;
 use crate::routes::Ctx;
 
 /// The Durable Object namespace binding for the client registry (see `wrangler.toml`).
@@ -49,9 +49,7 @@ async fn call(ctx: &Ctx, object: &str, call: &RegistryCall) -> Result<RegistryRe
 /// The client registered under `client_id`, if it exists and has not expired — or, with
 /// `CLIENT_METADATA_DOCUMENTS=1`, the client described by the metadata document at that URL.
 pub async fn get(ctx: &Ctx, client_id: &str) -> Result<Option<ClientRecord>> {
-    if ctx.config.client_metadata_documents
-        && cimd::is_document_url(client_id, ctx.config.dev_mode && ctx.is_loopback())
-    {
+    if ctx.config.client_metadata_documents && cimd::is_document_url(client_id, ctx.config.dev_mode && ctx.is_loopback()) {
         return Ok(document_client(client_id).await);
     }
     if client_id.is_empty() || client_id.len() > 64 || !client_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {

@@ -143,8 +143,7 @@ impl fmt::Debug for Config {
             AuthMode::OAuth(up) => d.field("issuer", &up.issuer).field("client_id", &up.client_id).field("endpoints", &up.endpoints),
             AuthMode::Access(app) => d.field("access_app", app),
         };
-        d.field("dev_mode", &self.dev_mode)
-            .finish_non_exhaustive()
+        d.field("dev_mode", &self.dev_mode).finish_non_exhaustive()
     }
 }
 
@@ -171,9 +170,7 @@ impl Config {
     /// Reads the settings through `get` (vars and secrets by name; `None` or blank when unset).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let read = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let required = |name: &'static str| {
-            read(name).ok_or_else(|| err(name, "is not set (see .dev.vars.example and the README)"))
-        };
+        let required = |name: &'static str| read(name).ok_or_else(|| err(name, "is not set (see .dev.vars.example and the README)"));
 
         let auth = match read("AUTH_MODE").as_deref() {
             None | Some("oauth") => AuthMode::OAuth(upstream_from(&read, &required)?),
@@ -182,10 +179,7 @@ impl Config {
                 check_endpoint_url("ACCESS_TEAM_DOMAIN", &team_domain)?;
                 let team_domain = team_domain.trim_end_matches('/').to_owned();
                 if team_domain.matches('/').count() > 2 {
-                    return Err(err(
-                        "ACCESS_TEAM_DOMAIN",
-                        "must be the team's origin only, e.g. https://<team>.cloudflareaccess.com",
-                    ));
+                    return Err(err("ACCESS_TEAM_DOMAIN", "must be the team's origin only, e.g. https://<team>.cloudflareaccess.com"));
                 }
                 let aud = required("ACCESS_AUD")?;
                 AuthMode::Access(AccessApp { team_domain, aud })
@@ -198,17 +192,12 @@ impl Config {
             (AuthMode::Access(_), None) => String::new(),
             (_, None) => return Err(err("COOKIE_ENCRYPTION_KEY", "is not set (see .dev.vars.example and the README)")),
             (_, Some(k)) if k.len() < 32 => {
-                return Err(err(
-                    "COOKIE_ENCRYPTION_KEY",
-                    "is too short: use at least 32 characters (e.g. `openssl rand -hex 32`)",
-                ))
+                return Err(err("COOKIE_ENCRYPTION_KEY", "is too short: use at least 32 characters (e.g. `openssl rand -hex 32`)"))
             }
             (_, Some(k)) => k,
         };
         let previous_key = match read("COOKIE_ENCRYPTION_KEY_PREVIOUS") {
-            Some(k) if k.len() < 32 => {
-                return Err(err("COOKIE_ENCRYPTION_KEY_PREVIOUS", "is too short: use at least 32 characters"))
-            }
+            Some(k) if k.len() < 32 => return Err(err("COOKIE_ENCRYPTION_KEY_PREVIOUS", "is too short: use at least 32 characters")),
             k => k,
         };
         let routing_keys = if cookie_key.is_empty() {
@@ -347,12 +336,7 @@ fn upstream_from(
                 }
                 None => a.strip_suffix("/authorization").map(|base| format!("{base}/userinfo")),
             };
-            let endpoints = UpstreamEndpoints::Explicit {
-                authorization_url: a,
-                token_url: t,
-                jwks_url: j,
-                userinfo_url,
-            };
+            let endpoints = UpstreamEndpoints::Explicit { authorization_url: a, token_url: t, jwks_url: j, userinfo_url };
             (issuer, endpoints)
         }
         [(_, None), (_, None), (_, None)] => match issuer {
@@ -366,11 +350,7 @@ fn upstream_from(
             }
         },
         partial => {
-            let missing = partial
-                .iter()
-                .find(|(_, v)| v.is_none())
-                .map(|(n, _)| *n)
-                .unwrap_or("ACCESS_AUTHORIZATION_URL");
+            let missing = partial.iter().find(|(_, v)| v.is_none()).map(|(n, _)| *n).unwrap_or("ACCESS_AUTHORIZATION_URL");
             return Err(err(
                 match missing {
                     "ACCESS_TOKEN_URL" => "ACCESS_TOKEN_URL",
@@ -391,13 +371,7 @@ fn check_endpoint_url(name: &'static str, url: &str) -> Result<(), ConfigError> 
         rest
     } else if let Some(rest) = url.strip_prefix("http://") {
         let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-            if port.chars().all(|c| c.is_ascii_digit()) {
-                h
-            } else {
-                host
-            }
-        });
+        let host = host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host });
         if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
             return Err(err(name, format!("must be an https URL (http only on loopback), got {url:?}")));
         }

@@ -11,16 +11,12 @@ fn upstream(c: &Config) -> &Upstream {
 }
 
 fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> =
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     move |k| map.get(k).cloned()
 }
 
-const BASE: &[(&str, &str)] = &[
-    ("ACCESS_CLIENT_ID", "cid"),
-    ("ACCESS_CLIENT_SECRET", "secret"),
-    ("COOKIE_ENCRYPTION_KEY", "0123456789abcdef0123456789abcdef"),
-];
+const BASE: &[(&str, &str)] =
+    &[("ACCESS_CLIENT_ID", "cid"), ("ACCESS_CLIENT_SECRET", "secret"), ("COOKIE_ENCRYPTION_KEY", "0123456789abcdef0123456789abcdef")];
 
 fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
     BASE.iter().chain(extra).copied().collect()
@@ -43,11 +39,7 @@ fn access_demo_names_derive_the_issuer_from_the_authorization_url() {
     let pairs: Vec<(&str, &str)> = BASE
         .iter()
         .copied()
-        .chain([
-            ("ACCESS_AUTHORIZATION_URL", a.as_str()),
-            ("ACCESS_TOKEN_URL", t.as_str()),
-            ("ACCESS_JWKS_URL", j.as_str()),
-        ])
+        .chain([("ACCESS_AUTHORIZATION_URL", a.as_str()), ("ACCESS_TOKEN_URL", t.as_str()), ("ACCESS_JWKS_URL", j.as_str())])
         .collect();
     let c = Config::from_lookup(lookup(&pairs)).unwrap();
     assert_eq!(upstream(&c).issuer, base);
@@ -97,8 +89,7 @@ fn short_cookie_key_and_bad_dev_mode_are_refused() {
     ]))
     .unwrap_err();
     assert_eq!(e.setting, "COOKIE_ENCRYPTION_KEY");
-    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("DEV_MODE", "yes")])))
-        .unwrap_err();
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("DEV_MODE", "yes")]))).unwrap_err();
     assert_eq!(e.setting, "DEV_MODE");
 }
 
@@ -108,11 +99,9 @@ fn lifetimes_default_and_are_bounded() {
     assert_eq!(c.lifetimes, Lifetimes::default());
     assert_eq!((c.lifetimes.code, c.lifetimes.access, c.lifetimes.refresh), (600, 3600, 30 * 86_400));
     assert_eq!((c.lifetimes.grant_max, c.lifetimes.upstream_recheck, c.lifetimes.upstream_grace), (30 * 86_400, 300, 3600));
-    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("ACCESS_TOKEN_TTL", "5")])))
-        .unwrap_err();
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("ACCESS_TOKEN_TTL", "5")]))).unwrap_err();
     assert_eq!(e.setting, "ACCESS_TOKEN_TTL");
-    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("REFRESH_TOKEN_TTL", "x")])))
-        .unwrap_err();
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("REFRESH_TOKEN_TTL", "x")]))).unwrap_err();
     assert_eq!(e.setting, "REFRESH_TOKEN_TTL");
 }
 
@@ -147,8 +136,7 @@ fn unknown_auth_mode_is_named() {
 
 #[test]
 fn the_user_objects_settings_are_checked_here_too() {
-    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("SESSION_TTL_SECS", "5")])))
-        .unwrap_err();
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("SESSION_TTL_SECS", "5")]))).unwrap_err();
     assert_eq!(e.setting, "SESSION_TTL_SECS");
 }
 
@@ -165,8 +153,7 @@ fn log_level_defaults_to_info_and_filters_request_lines() {
     assert!(!LogLevel::Warn.writes(LogLevel::Info) && LogLevel::Warn.writes(LogLevel::Error));
     assert!(!LogLevel::Error.writes(LogLevel::Info) && LogLevel::Error.writes(LogLevel::Error));
     assert!(LogLevel::Debug.writes(LogLevel::Info));
-    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("LOG_LEVEL", "verbose")])))
-        .unwrap_err();
+    let e = Config::from_lookup(lookup(&with(&[("ACCESS_ISSUER", "https://i.example"), ("LOG_LEVEL", "verbose")]))).unwrap_err();
     assert_eq!(e.setting, "LOG_LEVEL");
 }
 

@@ -107,18 +107,13 @@ async fn route(
     match (req.method(), path) {
         (Method::Get, "/") => home(&ctx),
         #[cfg(feature = "dev")]
-        (_, p) if p.starts_with("/_dev/") && ctx.config.dev_mode && ctx.is_loopback() => {
-            routes::dev::handle(req, &ctx, p).await
-        }
+        (_, p) if p.starts_with("/_dev/") && ctx.config.dev_mode && ctx.is_loopback() => routes::dev::handle(req, &ctx, p).await,
         _ => http::json_error(404, "not_found", "no such route"),
     }
 }
 
 fn home(ctx: &Ctx) -> Result<Response> {
-    Response::ok(format!(
-        "R2 MCP server. Connect an MCP client (Streamable HTTP) to {}/mcp; it will ask you to log in.\n",
-        ctx.origin
-    ))
+    Response::ok(format!("R2 MCP server. Connect an MCP client (Streamable HTTP) to {}/mcp; it will ask you to log in.\n", ctx.origin))
 }
 
 fn env_string(env: &Env, name: &str) -> Option<String> {

@@ -45,6 +45,6 @@ mod routes;
 #[cfg(target_arch = "wasm32")]
 mod upstream;
 #[cfg(target_arch = "wasm32")]
-mod webcrypto;
-#[cfg(target_arch = "wasm32")]
 mod user_object;
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;

@@ -57,7 +57,6 @@ pub struct Relay {
 /// An event listener handed to the runtime.
 type Listener = Closure<dyn FnMut(worker::wasm_bindgen::JsValue)>;
 
-
 impl Relay {
     /// Takes over a socket the object accepted (listeners first, then `accept`, so no message
     /// slips past). `first`: SSE text to send before the object's messages. `client`: the client's
@@ -120,17 +119,7 @@ impl Relay {
         raw.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         raw.set_onerror(Some(on_close.as_ref().unchecked_ref()));
         ws.accept()?;
-        Ok(Relay {
-            ws,
-            rx,
-            backlog,
-            alive,
-            first,
-            done: false,
-            _on_message: on_message,
-            _on_close: on_close,
-            _on_abort: on_abort,
-        })
+        Ok(Relay { ws, rx, backlog, alive, first, done: false, _on_message: on_message, _on_close: on_close, _on_abort: on_abort })
     }
 
     /// The SSE response whose body is this relay.

@@ -34,8 +34,7 @@ pub fn token_from_path(path: &str) -> Option<String> {
 
 /// The request's kind from its method and query.
 pub fn classify(method: &str, query: &str) -> Result<LinkRequest, Refusal> {
-    let params: Vec<(&str, &str)> =
-        query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
+    let params: Vec<(&str, &str)> = query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
     let part = params.iter().find(|(k, _)| *k == "part").map(|(_, v)| *v);
     let complete = params.iter().any(|(k, _)| *k == "complete");
     match method {
@@ -198,11 +197,8 @@ fn list_matches(list: &str, etag: &str, weak: bool) -> bool {
 /// RFC 8187 `filename*`.
 pub fn content_disposition(key: &str) -> String {
     let name = r2_mcp_durable::transfer::file_name(key);
-    let ascii: String = name
-        .chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' })
-        .filter(|c| *c != '"' && *c != '\\')
-        .collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).filter(|c| *c != '"' && *c != '\\').collect();
     let mut encoded = String::new();
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
@@ -274,7 +270,9 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=500-")), Some(ByteRange::From { first: 500, last: None }));
         assert_eq!(parse_range(Some("bytes=-500")), Some(ByteRange::Suffix(500)));
         assert_eq!(parse_range(Some("Bytes = 1-2")), Some(ByteRange::From { first: 1, last: Some(2) }));
-        for ignored in [None, Some("bytes=0-1,5-6"), Some("items=0-1"), Some("bytes=5-1"), Some("bytes=-"), Some("bytes=a-b"), Some("bytes=+1-2")] {
+        for ignored in
+            [None, Some("bytes=0-1,5-6"), Some("items=0-1"), Some("bytes=5-1"), Some("bytes=-"), Some("bytes=a-b"), Some("bytes=+1-2")]
+        {
             assert_eq!(parse_range(ignored), None, "{ignored:?}");
         }
     }

@@ -93,8 +93,7 @@ pub async fn endpoints(up: &Upstream) -> Result<Endpoints, UpstreamError> {
     if status != 200 {
         return Err(UpstreamError::Unavailable(format!("discovery answered {status}")));
     }
-    let doc: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|_| UpstreamError::Unavailable("discovery is not JSON".into()))?;
+    let doc: serde_json::Value = serde_json::from_slice(&body).map_err(|_| UpstreamError::Unavailable("discovery is not JSON".into()))?;
     let s = |k: &str| doc.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     if s("issuer").as_deref() != Some(up.issuer.as_str()) {
         return Err(UpstreamError::Unavailable(format!(
@@ -143,10 +142,7 @@ pub async fn exchange_code(
         .get("id_token")
         .and_then(|v| v.as_str())
         .ok_or_else(|| UpstreamError::InvalidIdToken("the token response has no id_token (is the openid scope enabled?)".into()))?;
-    Ok(TokenSet {
-        id_token: id_token.to_owned(),
-        refresh_token: json.get("refresh_token").and_then(|v| v.as_str()).map(str::to_owned),
-    })
+    Ok(TokenSet { id_token: id_token.to_owned(), refresh_token: json.get("refresh_token").and_then(|v| v.as_str()).map(str::to_owned) })
 }
 
 /// Validates an id_token completely: structure and algorithm allowlist, the signing key from the
@@ -167,13 +163,7 @@ pub async fn verify_jwt(jwks_url: &str, token: &str, issuer: &str, audience: &st
     if !ok {
         return Err(UpstreamError::InvalidIdToken("the signature does not verify".into()));
     }
-    let expected = Expected {
-        issuer,
-        audience,
-        nonce,
-        now: (now_ms() / 1000.0) as i64,
-        skew: id_token::DEFAULT_SKEW,
-    };
+    let expected = Expected { issuer, audience, nonce, now: (now_ms() / 1000.0) as i64, skew: id_token::DEFAULT_SKEW };
     id_token::validate_claims(&jwt, &expected).map_err(|e| UpstreamError::InvalidIdToken(format!("{e:?}")))
 }
 

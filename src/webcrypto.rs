@@ -28,9 +28,8 @@ pub async fn verify(alg: Alg, jwk_json: &str, signing_input: &[u8], signature: &
         .map_err(|e| format!("the JWK cannot be imported: {}", describe(&e)))?;
     let sig = Uint8Array::from(signature);
     let data = Uint8Array::from(signing_input);
-    let ok = call(&subtle, "verify", &[&verify_alg, &key, &sig, &data])
-        .await
-        .map_err(|e| format!("verification failed: {}", describe(&e)))?;
+    let ok =
+        call(&subtle, "verify", &[&verify_alg, &key, &sig, &data]).await.map_err(|e| format!("verification failed: {}", describe(&e)))?;
     Ok(ok.as_bool() == Some(true))
 }
 

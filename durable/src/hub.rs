@@ -198,9 +198,7 @@ impl Hub {
             .borrow()
             .iter()
             .filter_map(|(id, l)| match &l.kind {
-                Kind::Listen { filter, subscription } if l.sink.is_some() => {
-                    Some((id.clone(), filter.clone(), subscription.clone()))
-                }
+                Kind::Listen { filter, subscription } if l.sink.is_some() => Some((id.clone(), filter.clone(), subscription.clone())),
                 _ => None,
             })
             .collect()

@@ -130,8 +130,7 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The statement that creates the bookkeeping table itself.
-pub const VERSION_TABLE: &str =
-    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
+pub const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
 
 /// The migrations still to apply to a database at `current` version, in order.
 pub fn pending(current: i64) -> impl Iterator<Item = &'static Migration> {

@@ -40,10 +40,7 @@ fn check_sse(id: Option<&sse::EventId>, data: &str) {
     let body = ev.strip_suffix("\n\n").unwrap_or(&ev);
     assert!(!body.contains('\r'), "CR would split the event");
     for line in body.split('\n') {
-        assert!(
-            line.starts_with("id: ") || line == "event: message" || line.starts_with("data: "),
-            "stray SSE line {line:?}"
-        );
+        assert!(line.starts_with("id: ") || line == "event: message" || line.starts_with("data: "), "stray SSE line {line:?}");
     }
 }
 

@@ -12,16 +12,21 @@ use r2_mcp_durable::mcp::dispatch::{self, Ctx};
 use r2_mcp_durable::mcp::jsonrpc;
 use r2_mcp_durable::mcp::outcome::Outcome;
 use r2_mcp_durable::mcp::session::{SessionInit, SessionRecord};
+use r2_mcp_durable::mcp::version::Version;
 use r2_mcp_durable::storage::keys::MAX_R2_KEY_BYTES;
 use r2_mcp_durable::tools::{Request as ToolRequest, Role};
-use r2_mcp_durable::mcp::version::Version;
 use r2_mcp_fuzz::key_violation;
 use serde_json::{json, Value};
 
 fn session(version: Version, initialized: bool, caps: bool) -> SessionRecord {
     let caps = if caps { json!({"sampling": {}, "elicitation": {}, "roots": {}}) } else { json!({}) };
     let init = SessionInit { version, client_info: json!({"name": "fuzz", "version": "1"}), client_capabilities: caps };
-    let mut s = SessionRecord::create(init, &[7u8; 32], r2_mcp_durable::mcp::session::Owner { user_key: "0123456789abcdef0123456789abcdef", grant_id: "g" }, 1_000);
+    let mut s = SessionRecord::create(
+        init,
+        &[7u8; 32],
+        r2_mcp_durable::mcp::session::Owner { user_key: "0123456789abcdef0123456789abcdef", grant_id: "g" },
+        1_000,
+    );
     s.initialized = initialized;
     s
 }
@@ -151,9 +156,6 @@ fuzz_target!(|data: &[u8]| {
         Outcome::Run { .. } => {
             assert!(ctx.conformance, "scripts are conformance fixtures only");
         }
-        Outcome::ListResources { .. }
-        | Outcome::Accepted
-        | Outcome::Cancel { .. }
-        | Outcome::ClientAnswer { .. } => {}
+        Outcome::ListResources { .. } | Outcome::Accepted | Outcome::Cancel { .. } | Outcome::ClientAnswer { .. } => {}
     }
 });

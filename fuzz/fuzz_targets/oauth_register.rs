@@ -9,11 +9,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use r2_mcp_fuzz::lines;
 use r2_mcp_fuzz::oauth::errors::ErrorCode;
 use r2_mcp_fuzz::oauth::redirect_uri::{self, RedirectKind};
 use r2_mcp_fuzz::oauth::registration::{self, AuthMethod, ClientRecord};
 use r2_mcp_fuzz::oauth::scope;
-use r2_mcp_fuzz::lines;
 use serde_json::Value;
 
 const DANGEROUS: &[&str] = &["javascript", "data", "file", "vbscript", "blob", "about", "filesystem", "view-source"];

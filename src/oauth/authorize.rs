@@ -90,8 +90,7 @@ pub struct AuthorizeRequest {
 /// Parses the query string (without `?`); any parse failure is a phase-1 error page, since a
 /// repeated or garbled parameter could be `redirect_uri` itself.
 pub fn parse_query(query: &str) -> Result<Form, PageError> {
-    form::parse(query.as_bytes(), form::MAX_FORM_BYTES)
-        .map_err(|e| page("Invalid request", &OAuthError::from(e).description))
+    form::parse(query.as_bytes(), form::MAX_FORM_BYTES).map_err(|e| page("Invalid request", &OAuthError::from(e).description))
 }
 
 /// The `client_id` to look up, or an error page when missing.
@@ -104,7 +103,9 @@ pub fn client_id(q: &Form) -> Result<&str, PageError> {
 /// Returns the redirect URI to use and whether it was explicit.
 pub fn check_client(q: &Form, client: Option<&ClientRecord>) -> Result<(String, bool), PageError> {
     let id = client_id(q)?;
-    let client = client.filter(|c| c.client_id == id).ok_or_else(|| page("Unknown client", "This application is not registered with this server. Ask it to register again."))?;
+    let client = client
+        .filter(|c| c.client_id == id)
+        .ok_or_else(|| page("Unknown client", "This application is not registered with this server. Ask it to register again."))?;
     let registered = &client.metadata.redirect_uris;
     match q.get("redirect_uri") {
         Some(presented) => {
@@ -122,7 +123,12 @@ pub fn check_client(q: &Form, client: Option<&ClientRecord>) -> Result<(String, 
 }
 
 /// Phase 2: everything else, for a client and redirect URI already checked by [`check_client`].
-pub fn validate(q: &Form, client: &ClientRecord, redirect: (String, bool), cfg: &AuthorizeConfig<'_>) -> Result<AuthorizeRequest, RedirectError> {
+pub fn validate(
+    q: &Form,
+    client: &ClientRecord,
+    redirect: (String, bool),
+    cfg: &AuthorizeConfig<'_>,
+) -> Result<AuthorizeRequest, RedirectError> {
     let (redirect_uri, explicit) = redirect;
     let raw_state = q.get("state");
     let state_ok = raw_state.is_none_or(|s| s.len() <= MAX_STATE_LEN);
@@ -166,7 +172,11 @@ pub fn validate(q: &Form, client: &ClientRecord, redirect: (String, bool), cfg: 
 
 fn append_query(redirect_uri: &str, params: &[(&str, &str)]) -> String {
     let sep = if redirect_uri.contains('?') {
-        if redirect_uri.ends_with('?') || redirect_uri.ends_with('&') { "" } else { "&" }
+        if redirect_uri.ends_with('?') || redirect_uri.ends_with('&') {
+            ""
+        } else {
+            "&"
+        }
     } else {
         "?"
     };

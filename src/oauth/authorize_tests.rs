@@ -73,7 +73,12 @@ fn rfc6749_4_1_2_1_unknown_client_is_an_error_page() {
 #[test]
 fn rfc6749_4_1_2_1_unregistered_redirect_is_an_error_page() {
     let c = client(&["https://c.example/cb"]);
-    for uri in ["https%3A%2F%2Fevil.example%2Fcb", "https%3A%2F%2Fc.example%2Fcb%2F", "https%3A%2F%2Fc.example%2Fcb%3Fx%3D1", "javascript%3Aalert(1)"] {
+    for uri in [
+        "https%3A%2F%2Fevil.example%2Fcb",
+        "https%3A%2F%2Fc.example%2Fcb%2F",
+        "https%3A%2F%2Fc.example%2Fcb%3Fx%3D1",
+        "javascript%3Aalert(1)",
+    ] {
         let form = q(&format!("client_id=cid&redirect_uri={uri}"));
         assert!(check_client(&form, Some(&c)).is_err(), "{uri}");
     }
@@ -152,11 +157,23 @@ fn overlong_state_is_refused_without_echo() {
 
 #[test]
 fn rfc9207_redirects_carry_iss_and_keep_existing_query() {
-    assert_eq!(success_redirect("https://c.example/cb", "abc", Some("s 1"), "https://as.example"), "https://c.example/cb?code=abc&state=s%201&iss=https%3A%2F%2Fas.example");
-    assert_eq!(success_redirect("https://c.example/cb?x=1", "abc", None, "https://as.example"), "https://c.example/cb?x=1&code=abc&iss=https%3A%2F%2Fas.example");
-    assert_eq!(success_redirect("https://c.example/cb?", "abc", None, "https://as.example"), "https://c.example/cb?code=abc&iss=https%3A%2F%2Fas.example");
+    assert_eq!(
+        success_redirect("https://c.example/cb", "abc", Some("s 1"), "https://as.example"),
+        "https://c.example/cb?code=abc&state=s%201&iss=https%3A%2F%2Fas.example"
+    );
+    assert_eq!(
+        success_redirect("https://c.example/cb?x=1", "abc", None, "https://as.example"),
+        "https://c.example/cb?x=1&code=abc&iss=https%3A%2F%2Fas.example"
+    );
+    assert_eq!(
+        success_redirect("https://c.example/cb?", "abc", None, "https://as.example"),
+        "https://c.example/cb?code=abc&iss=https%3A%2F%2Fas.example"
+    );
     let denied = OAuthError::new(ErrorCode::AccessDenied, "");
-    assert_eq!(error_redirect("vscode://x.y/cb?a=b", &denied, Some("st&ate"), "https://as.example"), "vscode://x.y/cb?a=b&error=access_denied&state=st%26ate&iss=https%3A%2F%2Fas.example");
+    assert_eq!(
+        error_redirect("vscode://x.y/cb?a=b", &denied, Some("st&ate"), "https://as.example"),
+        "vscode://x.y/cb?a=b&error=access_denied&state=st%26ate&iss=https%3A%2F%2Fas.example"
+    );
 }
 
 #[test]

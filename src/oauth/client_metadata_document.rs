@@ -56,12 +56,12 @@ pub fn is_public_host(host: &str) -> bool {
     }
     let host = host.to_ascii_lowercase();
     let labels: Vec<&str> = host.split('.').collect();
-    let well_formed = labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'));
+    let well_formed =
+        labels.len() >= 2 && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'));
     let Some(last) = labels.last().filter(|_| well_formed) else { return false };
     // The URL standard's "ends in a number" rule: such a host is an IPv4 address, however written.
-    let numeric = last.bytes().all(|b| b.is_ascii_digit())
-        || last.strip_prefix("0x").is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    let numeric =
+        last.bytes().all(|b| b.is_ascii_digit()) || last.strip_prefix("0x").is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()));
     !numeric && !LOCAL_NAMES.iter().any(|n| host == *n || host.strip_suffix(n).is_some_and(|h| h.ends_with('.')))
 }
 
@@ -72,8 +72,8 @@ pub fn client_from_document(url: &str, body: &[u8], now: i64) -> Result<ClientRe
     if body.len() > MAX_DOCUMENT {
         return Err(OAuthError::invalid_client_metadata("the client metadata document is too large"));
     }
-    let doc: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|_| OAuthError::invalid_client_metadata("the client metadata document is not JSON"))?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| OAuthError::invalid_client_metadata("the client metadata document is not JSON"))?;
     if doc.get("client_id").and_then(|v| v.as_str()) != Some(url) {
         return Err(OAuthError::invalid_client_metadata("the document's client_id is not the URL it was fetched from"));
     }

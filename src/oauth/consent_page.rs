@@ -30,11 +30,7 @@ pub struct ConsentView<'a> {
 }
 
 fn describe(scope: &str, table: &[(&str, &str)]) -> String {
-    table
-        .iter()
-        .find(|(s, _)| *s == scope)
-        .map(|(_, d)| escape(d))
-        .unwrap_or_else(|| format!("Use the permission “{}”", escape(scope)))
+    table.iter().find(|(s, _)| *s == scope).map(|(_, d)| escape(d)).unwrap_or_else(|| format!("Use the permission “{}”", escape(scope)))
 }
 
 /// The consent page HTML.

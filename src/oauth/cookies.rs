@@ -138,7 +138,11 @@ fn is_cookie_value(s: &str) -> bool {
 
 /// The name with the `__Host-` prefix (added once).
 pub fn host_name(name: &str) -> String {
-    if name.starts_with(HOST_PREFIX) { name.to_owned() } else { format!("{HOST_PREFIX}{name}") }
+    if name.starts_with(HOST_PREFIX) {
+        name.to_owned()
+    } else {
+        format!("{HOST_PREFIX}{name}")
+    }
 }
 
 /// `Set-Cookie` value for a `__Host-` cookie. `None` if the name or value has characters a

@@ -44,7 +44,20 @@ fn expired_values_are_refused() {
 
 #[test]
 fn malformed_values_are_refused_without_panicking() {
-    for bad in ["", "v1", "v1.1.2", "v1.x.YQ.YQ", "v1.1.YQ.YQ.YQ", "v2.2000.YQ.YQ", "v1.-5.YQ.YQ", "v1.99999999999999999999.YQ.YQ", "v1.2000.Y=.YQ", "v1.2000.é.YQ", "v1.02000.YQ.YQ", "e1.00.YQ.YQ"] {
+    for bad in [
+        "",
+        "v1",
+        "v1.1.2",
+        "v1.x.YQ.YQ",
+        "v1.1.YQ.YQ.YQ",
+        "v2.2000.YQ.YQ",
+        "v1.-5.YQ.YQ",
+        "v1.99999999999999999999.YQ.YQ",
+        "v1.2000.Y=.YQ",
+        "v1.2000.é.YQ",
+        "v1.02000.YQ.YQ",
+        "e1.00.YQ.YQ",
+    ] {
         assert_eq!(open(K, "state", bad, 1), Err(CookieError::Malformed), "{bad:?}");
     }
     assert_eq!(open(K, "state", &"a".repeat(MAX_VALUE_LEN + 1), 1), Err(CookieError::Malformed));
@@ -67,7 +80,12 @@ fn cookie_header_parsing_is_robust_to_junk() {
     let p = parse_cookie_header(h);
     assert_eq!(
         p,
-        vec![("a".into(), "1".into()), ("__Host-state".into(), "v1.2.YQ.YQ".into()), ("b".into(), "quoted".into()), ("c".into(), "3".into())]
+        vec![
+            ("a".into(), "1".into()),
+            ("__Host-state".into(), "v1.2.YQ.YQ".into()),
+            ("b".into(), "quoted".into()),
+            ("c".into(), "3".into())
+        ]
     );
     assert_eq!(get_cookie(h, "state").as_deref(), Some("v1.2.YQ.YQ"));
     assert_eq!(get_cookie("__Host-state=1; __Host-state=2", "state"), None, "ambiguous duplicates are refused");

@@ -29,13 +29,7 @@ pub const BASIC_REALM: &str = "OAuth";
 
 impl OAuthError {
     pub fn new(code: ErrorCode, description: impl AsRef<str>) -> Self {
-        Self {
-            code,
-            description: sanitize_description(description.as_ref()),
-            client_used_basic: false,
-            retry_after: None,
-            status: None,
-        }
+        Self { code, description: sanitize_description(description.as_ref()), client_used_basic: false, retry_after: None, status: None }
     }
 
     pub fn invalid_request(d: impl AsRef<str>) -> Self {
@@ -182,8 +176,7 @@ mod tests {
 
     #[test]
     fn empty_description_is_omitted() {
-        let v: serde_json::Value =
-            serde_json::from_str(&OAuthError::invalid_request("").body()).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&OAuthError::invalid_request("").body()).unwrap_or_default();
         assert!(v.get("error_description").is_none());
     }
 

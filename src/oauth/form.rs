@@ -50,11 +50,7 @@ pub struct Form {
 impl Form {
     /// The value of `name`, or `None` when absent or empty (RFC 6749 §3.1).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     }
 
     /// True when `name` was sent, even with an empty value.

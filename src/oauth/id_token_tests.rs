@@ -46,7 +46,15 @@ fn without(k: &str) -> Value {
 #[test]
 fn a_good_token_yields_the_identity() {
     let id = check(&es(claims())).unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(id, Identity { sub: "user-1".into(), email: Some("a@b.example".into()), name: Some("Ada".into()), groups: vec!["eng".into(), "ops".into()] });
+    assert_eq!(
+        id,
+        Identity {
+            sub: "user-1".into(),
+            email: Some("a@b.example".into()),
+            name: Some("Ada".into()),
+            groups: vec!["eng".into(), "ops".into()]
+        }
+    );
 }
 
 #[test]
@@ -82,7 +90,8 @@ fn kid_is_required_and_typ_must_be_jwt() {
 #[test]
 fn rfc7515_7_1_compact_form_is_strict() {
     let t = es(claims());
-    for bad in [String::new(), "a.b".into(), format!("{t}.x"), format!("{t}="), t.replacen('.', "=.", 1), format!(" {t}"), "é.é.é".into()] {
+    for bad in [String::new(), "a.b".into(), format!("{t}.x"), format!("{t}="), t.replacen('.', "=.", 1), format!(" {t}"), "é.é.é".into()]
+    {
         assert!(matches!(parse(&bad), Err(JwtError::Malformed(_))), "{bad:?}");
     }
     assert!(matches!(parse(&"a".repeat(MAX_JWT_LEN + 1)), Err(JwtError::Malformed(_))));

@@ -189,7 +189,10 @@ mod tests {
 
     #[test]
     fn rfc9728_5_1_www_authenticate_points_to_resource_metadata() {
-        assert_eq!(www_authenticate("https://mcp.example", None), "Bearer resource_metadata=\"https://mcp.example/.well-known/oauth-protected-resource/mcp\"");
+        assert_eq!(
+            www_authenticate("https://mcp.example", None),
+            "Bearer resource_metadata=\"https://mcp.example/.well-known/oauth-protected-resource/mcp\""
+        );
         let h = www_authenticate("https://mcp.example", Some(("invalid_token", "token \"x\" expired\\\n")));
         assert!(h.ends_with(", error=\"invalid_token\", error_description=\"token \\\"x\\\" expired\\\\\""), "{h}");
     }

@@ -9,32 +9,22 @@ use super::errors::OAuthError;
 
 /// RFC 7636 §4.1: `code_verifier = 43*128unreserved`.
 pub fn is_valid_verifier(verifier: &str) -> bool {
-    (43..=128).contains(&verifier.len())
-        && verifier
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+    (43..=128).contains(&verifier.len()) && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// An S256 challenge is BASE64URL(SHA256(verifier)): exactly 43 base64url characters.
 pub fn is_valid_s256_challenge(challenge: &str) -> bool {
-    challenge.len() == 43
-        && is_b64url_alphabet(challenge)
-        && super::encoding::b64url_decode(challenge).is_some()
+    challenge.len() == 43 && is_b64url_alphabet(challenge) && super::encoding::b64url_decode(challenge).is_some()
 }
 
 /// Checks the `/authorize` pair: a challenge is required and the method must be `S256`.
 /// Errors are `invalid_request` (RFC 7636 §4.4.1).
 pub fn validate_challenge(challenge: Option<&str>, method: Option<&str>) -> Result<(), OAuthError> {
-    let challenge =
-        challenge.ok_or_else(|| OAuthError::invalid_request("code_challenge is required"))?;
+    let challenge = challenge.ok_or_else(|| OAuthError::invalid_request("code_challenge is required"))?;
     match method {
         Some("S256") => {}
         None => return Err(OAuthError::invalid_request("code_challenge_method S256 is required")),
-        Some(_) => {
-            return Err(OAuthError::invalid_request(
-                "code_challenge_method must be S256 (plain is not supported)",
-            ))
-        }
+        Some(_) => return Err(OAuthError::invalid_request("code_challenge_method must be S256 (plain is not supported)")),
     }
     if !is_valid_s256_challenge(challenge) {
         return Err(OAuthError::invalid_request("code_challenge must be 43 base64url characters"));

@@ -25,15 +25,31 @@ use super::errors::OAuthError;
 pub const MAX_URI_LEN: usize = 2000;
 
 /// Private-use schemes without a dot that MCP clients use today.
-pub const KNOWN_APP_SCHEMES: &[&str] =
-    &["vscode", "vscode-insiders", "vscodium", "cursor", "windsurf", "claude", "zed"];
+pub const KNOWN_APP_SCHEMES: &[&str] = &["vscode", "vscode-insiders", "vscodium", "cursor", "windsurf", "claude", "zed"];
 
 /// Schemes a browser would execute, read locally, or treat specially: refused in any case, even
 /// when a client claims them as "private-use".
 const FORBIDDEN_SCHEMES: &[&str] = &[
-    "javascript", "data", "file", "vbscript", "blob", "about", "filesystem", "view-source",
-    "chrome", "chrome-extension", "moz-extension", "resource", "jar", "ws", "wss", "ftp", "mailto",
-    "intent", "content", "ms-settings",
+    "javascript",
+    "data",
+    "file",
+    "vbscript",
+    "blob",
+    "about",
+    "filesystem",
+    "view-source",
+    "chrome",
+    "chrome-extension",
+    "moz-extension",
+    "resource",
+    "jar",
+    "ws",
+    "wss",
+    "ftp",
+    "mailto",
+    "intent",
+    "content",
+    "ms-settings",
 ];
 
 /// What kind of redirect URI this is.
@@ -91,9 +107,7 @@ pub fn parse(uri: &str) -> Result<Parsed<'_>, OAuthError> {
     }
     match scheme {
         "https" | "http" => {
-            let after = after
-                .strip_prefix("//")
-                .ok_or_else(|| bad("redirect URI must be of the form scheme://host/…"))?;
+            let after = after.strip_prefix("//").ok_or_else(|| bad("redirect URI must be of the form scheme://host/…"))?;
             let end = after.find(['/', '?']).unwrap_or(after.len());
             let (authority, rest) = after.split_at(end);
             let (host, port) = parse_authority(authority)?;
@@ -109,9 +123,7 @@ pub fn parse(uri: &str) -> Result<Parsed<'_>, OAuthError> {
         }
         _ => {
             if !(scheme.contains('.') || KNOWN_APP_SCHEMES.contains(&scheme)) {
-                return Err(bad(
-                    "private-use scheme must be a reverse domain name (RFC 8252 §7.1)",
-                ));
+                return Err(bad("private-use scheme must be a reverse domain name (RFC 8252 §7.1)"));
             }
             if after.is_empty() {
                 return Err(bad("redirect URI has nothing after the scheme"));
@@ -232,10 +244,7 @@ fn parse_authority(authority: &str) -> Result<(&str, Option<u16>), OAuthError> {
 
 fn is_ipv6_literal(h: &str) -> bool {
     let inner = h.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or("");
-    !inner.is_empty()
-        && inner.len() <= 39
-        && inner.contains(':')
-        && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    !inner.is_empty() && inner.len() <= 39 && inner.contains(':') && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
 }
 
 /// A DNS name (labels of letters, digits and inner hyphens) or, when the last label starts with

@@ -172,8 +172,8 @@ pub fn parse_request(body: &[u8]) -> Result<ClientMetadata, OAuthError> {
         Some(_) => return Err(meta_err("token_endpoint_auth_method must be a string")),
     };
 
-    let mut grant_types = opt_string_array(&obj, "grant_types", 4)?
-        .unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
+    let mut grant_types =
+        opt_string_array(&obj, "grant_types", 4)?.unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
     grant_types.dedup();
     if grant_types.iter().any(|g| g != "authorization_code" && g != "refresh_token") {
         return Err(meta_err("grant_types may contain only authorization_code and refresh_token"));
@@ -191,7 +191,11 @@ pub fn parse_request(body: &[u8]) -> Result<ClientMetadata, OAuthError> {
     let scope = match opt_string(&obj, "scope", scope::MAX_SCOPE_LEN)? {
         Some(s) => {
             let parsed = scope::parse(&s).map_err(|_| meta_err("scope is malformed"))?;
-            if parsed.is_empty() { None } else { Some(scope::join(&parsed)) }
+            if parsed.is_empty() {
+                None
+            } else {
+                Some(scope::join(&parsed))
+            }
         }
         None => None,
     };

@@ -46,12 +46,7 @@ pub fn is_subset(requested: &[String], allowed: &[String]) -> bool {
 /// requested scopes this server supports and, when the client registered a `scope`, that it
 /// registered. Unknown scopes are dropped, not refused, because MCP clients add their own (e.g.
 /// `offline_access`). Nothing left → `default` (filtered the same way).
-pub fn grantable(
-    requested: &[String],
-    supported: &[&str],
-    registered: Option<&[String]>,
-    default: &[&str],
-) -> Vec<String> {
+pub fn grantable(requested: &[String], supported: &[&str], registered: Option<&[String]>, default: &[&str]) -> Vec<String> {
     let ok = |s: &str| supported.contains(&s) && registered.is_none_or(|r| r.iter().any(|x| x == s));
     let from_request: Vec<String> = requested.iter().filter(|s| ok(s)).cloned().collect();
     if !from_request.is_empty() {

@@ -120,7 +120,12 @@ mod tests {
         let r = parse("grant_type=authorization_code&code=c&code_verifier=v&redirect_uri=https%3A%2F%2Fc.example%2Fcb&client_id=x");
         assert_eq!(
             r,
-            Ok(TokenGrant::AuthorizationCode { code: "c".into(), redirect_uri: Some("https://c.example/cb".into()), code_verifier: "v".into(), resource: None })
+            Ok(TokenGrant::AuthorizationCode {
+                code: "c".into(),
+                redirect_uri: Some("https://c.example/cb".into()),
+                code_verifier: "v".into(),
+                resource: None
+            })
         );
     }
 
@@ -148,13 +153,19 @@ mod tests {
     #[test]
     fn rfc6749_6_refresh_request_with_narrowed_scope() {
         let r = parse("grant_type=refresh_token&refresh_token=r&scope=a+b");
-        assert_eq!(r, Ok(TokenGrant::RefreshToken { refresh_token: "r".into(), scope: Some(vec!["a".into(), "b".into()]), resource: None }));
+        assert_eq!(
+            r,
+            Ok(TokenGrant::RefreshToken { refresh_token: "r".into(), scope: Some(vec!["a".into(), "b".into()]), resource: None })
+        );
         assert_eq!(parse("grant_type=refresh_token&refresh_token=r&scope=a%22"), Err(ErrorCode::InvalidScope));
     }
 
     #[test]
     fn rfc8707_2_2_foreign_resource_is_invalid_target() {
-        assert_eq!(parse("grant_type=refresh_token&refresh_token=r&resource=https%3A%2F%2Fevil.example%2Fmcp"), Err(ErrorCode::InvalidTarget));
+        assert_eq!(
+            parse("grant_type=refresh_token&refresh_token=r&resource=https%3A%2F%2Fevil.example%2Fmcp"),
+            Err(ErrorCode::InvalidTarget)
+        );
         let ok = parse("grant_type=authorization_code&code=c&code_verifier=v&resource=https%3A%2F%2Fmcp.example%2Fmcp");
         assert!(matches!(ok, Ok(TokenGrant::AuthorizationCode { resource: Some(_), .. })));
     }
@@ -162,7 +173,10 @@ mod tests {
     #[test]
     fn rfc6749_5_1_token_response_fields() {
         let v: serde_json::Value = serde_json::from_str(&token_response("at", 3600, Some("rt"), &["mcp".into()])).unwrap_or_default();
-        assert_eq!((v["access_token"].as_str(), v["token_type"].as_str(), v["expires_in"].as_i64()), (Some("at"), Some("Bearer"), Some(3600)));
+        assert_eq!(
+            (v["access_token"].as_str(), v["token_type"].as_str(), v["expires_in"].as_i64()),
+            (Some("at"), Some("Bearer"), Some(3600))
+        );
         assert_eq!((v["refresh_token"].as_str(), v["scope"].as_str()), (Some("rt"), Some("mcp")));
         let v: serde_json::Value = serde_json::from_str(&token_response("at", 60, None, &[])).unwrap_or_default();
         assert!(v.get("refresh_token").is_none());
@@ -177,7 +191,10 @@ mod tests {
     #[test]
     fn rfc7009_2_1_revoke_request() {
         let f = form::parse(b"token=t&token_type_hint=refresh_token", 100).unwrap_or_default();
-        assert_eq!(parse_revoke_request(&f).ok(), Some(RevokeRequest { token: "t".into(), token_type_hint: Some(TokenTypeHint::RefreshToken) }));
+        assert_eq!(
+            parse_revoke_request(&f).ok(),
+            Some(RevokeRequest { token: "t".into(), token_type_hint: Some(TokenTypeHint::RefreshToken) })
+        );
         let f = form::parse(b"token=t&token_type_hint=weird", 100).unwrap_or_default();
         assert_eq!(parse_revoke_request(&f).ok().and_then(|r| r.token_type_hint), None);
         let f = form::parse(b"token_type_hint=access_token", 100).unwrap_or_default();

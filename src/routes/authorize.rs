@@ -16,6 +16,7 @@ use worker::{Request, Response, Result};
 use super::metadata::{SCOPES, SCOPE_DESCRIPTIONS};
 use super::Ctx;
 use crate::clients;
+use crate::config::Upstream;
 use crate::http::{self, BodyError};
 use crate::oauth::aead::CookieCipher;
 use crate::oauth::authorize::{self, AuthorizeConfig, AuthorizeRequest};
@@ -27,7 +28,6 @@ use crate::oauth::html::{error_page, security_headers};
 use crate::oauth::registration::ClientRecord;
 use crate::oauth::{form, pkce, redirect_uri};
 use crate::random;
-use crate::config::Upstream;
 use crate::upstream;
 
 /// How long a consent page, and an upstream login, may take.

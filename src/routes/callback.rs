@@ -10,13 +10,13 @@ use worker::{Request, Response, Result};
 
 use super::authorize::{login_cipher, login_cookie_name, page_error, state_hash, LoginState};
 use super::{call_object, Ctx};
+use crate::config::Upstream;
 use crate::http;
 use crate::oauth::authorize::{error_redirect, success_redirect};
 use crate::oauth::cookies;
 use crate::oauth::errors::{ErrorCode, OAuthError};
 use crate::oauth::form;
 use crate::random;
-use crate::config::Upstream;
 use crate::upstream::{self, UpstreamError};
 
 pub async fn handle(req: Request, ctx: &Ctx, up: &Upstream) -> Result<Response> {
@@ -111,13 +111,7 @@ async fn login_upstream(up: &Upstream, code: &str, login: &LoginState, callback:
     let ep = upstream::endpoints(up).await?;
     let tokens = upstream::exchange_code(up, &ep, code, &login.verifier, callback).await?;
     let id = upstream::verify_id_token(up, &ep, &tokens.id_token, &login.nonce).await?;
-    let identity = UserIdentity {
-        iss: up.issuer.clone(),
-        sub: id.sub,
-        email: id.email,
-        name: id.name,
-        groups: id.groups,
-    };
+    let identity = UserIdentity { iss: up.issuer.clone(), sub: id.sub, email: id.email, name: id.name, groups: id.groups };
     Ok((identity, tokens.refresh_token))
 }
 

@@ -29,8 +29,8 @@ use crate::relay::Relay;
 
 /// Largest listen acknowledgement read before the stream is held here.
 const MAX_FIRST_EVENTS: usize = 64 * 1024;
-use crate::upstream;
 use crate::oauth::metadata::www_authenticate;
+use crate::upstream;
 
 /// The incoming request, as the runtime gave it (never wrapped in `worker::Request`, whose
 /// constructor reads the `cf` properties this route never needs), with its headers.
@@ -101,7 +101,8 @@ async fn behind_access(req: &Incoming, ctx: &Ctx, app: &AccessApp, line: &mut lo
 /// Forwards to the user's object as `caller`, reads what the object reports back, and holds a
 /// long-lived stream here when the object answered with one.
 async fn serve(req: &Incoming, ctx: &Ctx, user_key: &str, caller: Caller, line: &mut log::Line) -> Result<Response> {
-    let links = ctx.config.link_key(user_key).map(|key| LinkMint { origin: ctx.origin.clone(), key, max_body: ctx.config.transfer_max_body });
+    let links =
+        ctx.config.link_key(user_key).map(|key| LinkMint { origin: ctx.origin.clone(), key, max_body: ctx.config.transfer_max_body });
     let call = McpCall { caller, log: ctx.config.log_level.writes(LogLevel::Info), relay: true, attach: None, links };
     let served = async {
         let (resp, reply) = take_reply(send(req, ctx, user_key, &call, &req.raw.method(), true).await?)?;
@@ -138,7 +139,14 @@ fn take_reply(resp: Response) -> Result<(Response, McpReply)> {
 /// A long-lived stream the object answered with a socket (a session's GET stream) or with a
 /// listen stream to attach (`attach`) becomes an SSE response held here ([`Relay`]), so the
 /// object can sleep while the client waits; any other answer passes through.
-async fn hold_stream(req: &Incoming, ctx: &Ctx, user_key: &str, call: &McpCall, resp: Response, attach: Option<String>) -> Result<Response> {
+async fn hold_stream(
+    req: &Incoming,
+    ctx: &Ctx,
+    user_key: &str,
+    call: &McpCall,
+    resp: Response,
+    attach: Option<String>,
+) -> Result<Response> {
     let relay = if resp.status_code() == 101 {
         let Some(ws) = resp.websocket() else { return Err(worker::Error::RustError("a 101 without a socket".into())) };
         Relay::open(ws, None, Some(req.raw.signal()))?

@@ -11,8 +11,7 @@ use crate::oauth::metadata::{self, MetadataConfig, WellKnown};
 /// Scopes this server grants; `mcp` is the whole MCP surface (tools and resources).
 pub const SCOPES: &[&str] = &["mcp"];
 /// Human descriptions of [`SCOPES`] for the consent page.
-pub const SCOPE_DESCRIPTIONS: &[(&str, &str)] =
-    &[("mcp", "List, read, create, change and delete the objects in your own storage space")];
+pub const SCOPE_DESCRIPTIONS: &[(&str, &str)] = &[("mcp", "List, read, create, change and delete the objects in your own storage space")];
 
 pub fn handle(req: &Request, ctx: &Ctx, which: WellKnown) -> Result<Response> {
     if req.method() == worker::Method::Options {

@@ -51,4 +51,3 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
     resp.headers_mut().set("Pragma", "no-cache")?;
     http::with_cors(req.headers(), resp)
 }
-

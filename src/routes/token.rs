@@ -8,12 +8,12 @@ use worker::{Request, Response, Result};
 
 use super::{call_object, oauth_answer, respond, Ctx, RouteError};
 use crate::clients;
+use crate::config::Upstream;
 use crate::http::{self, BodyError};
 use crate::oauth::errors::OAuthError;
 use crate::oauth::registration::ClientRecord;
 use crate::oauth::token_request;
 use crate::oauth::{client_auth, form};
-use crate::config::Upstream;
 use crate::upstream;
 
 /// Largest token or revocation request body.
@@ -32,7 +32,8 @@ async fn authenticated(req: &Request, ctx: &Ctx) -> Result<(form::Form, ClientRe
         }
         Err(BodyError::Unreadable) => return Err(OAuthError::invalid_request("the request body could not be read").into()),
     };
-    let f = form::parse(&body, MAX_BODY).map_err(|_| OAuthError::invalid_request("the body is not a valid form (or repeats a parameter)"))?;
+    let f =
+        form::parse(&body, MAX_BODY).map_err(|_| OAuthError::invalid_request("the body is not a valid form (or repeats a parameter)"))?;
     let authorization = req.headers().get("Authorization")?;
     let creds = client_auth::extract(authorization.as_deref(), &f)?;
     let client = clients::get(ctx, &creds.client_id).await?;
@@ -73,7 +74,8 @@ async fn exchange(ctx: &Ctx, up: &Upstream, f: &form::Form, client: &ClientRecor
         TokenGrant::AuthorizationCode { .. } => None,
     };
     let user_key = parts.user_key.to_owned();
-    let call = TokenCall { client_id: client.client_id.clone(), tag, grant, resource, lifetimes: ctx.config.lifetimes, upstream, issue_refresh };
+    let call =
+        TokenCall { client_id: client.client_id.clone(), tag, grant, resource, lifetimes: ctx.config.lifetimes, upstream, issue_refresh };
     Ok(oauth_answer(call_object(ctx, &user_key, &UserCall::Token(call)).await?)?)
 }
 

@@ -139,7 +139,9 @@ impl Link<'_> {
         let call = UserCall::Link(LinkCall { token: self.token.to_owned(), ..call });
         let reply = match call_object(self.ctx, self.user_key, &call).await {
             Ok(UserReply::Link(r)) => r,
-            Ok(_) => return Err(Refused(refuse(500, "server_error", "unexpected answer from the user's object").unwrap_or_else(|_| fallback()))),
+            Ok(_) => {
+                return Err(Refused(refuse(500, "server_error", "unexpected answer from the user's object").unwrap_or_else(|_| fallback())))
+            }
             Err(e) => {
                 worker::console_error!("{}", serde_json::json!({ "level": "error", "route": "/transfer", "error": e.to_string() }));
                 return Err(Refused(refuse(500, "server_error", "the link could not be checked; retry").unwrap_or_else(|_| fallback())));
@@ -201,7 +203,8 @@ async fn download(link: &Link<'_>, bucket: &Bucket, ns: &Namespace, headers: &He
             let size = num(&o, "size");
             return match range.filter(|r| transfer::resolve(*r, size).is_none()) {
                 Some(_) => {
-                    let resp = refuse(416, "range_not_satisfiable", &format!("The object is {size} bytes; the range asks for none of them."))?;
+                    let resp =
+                        refuse(416, "range_not_satisfiable", &format!("The object is {size} bytes; the range asks for none of them."))?;
                     with_link_headers(resp, &[("Content-Range", format!("bytes */{size}"))])
                 }
                 None => Err(e),
@@ -240,7 +243,13 @@ fn evaluate(o: &JsValue, if_match: Option<&str>, if_none_match: Option<&str>) ->
 }
 
 /// The answer for object `o`: the body (or a range of it), 304, or 412, with the object's headers.
-fn respond(key: &str, o: &JsValue, span: Option<(u64, u64)>, condition: Condition, body: Option<web_sys::ReadableStream>) -> Result<Response> {
+fn respond(
+    key: &str,
+    o: &JsValue,
+    span: Option<(u64, u64)>,
+    condition: Condition,
+    body: Option<web_sys::ReadableStream>,
+) -> Result<Response> {
     let size = num(o, "size");
     let mut extra = vec![
         ("ETag", text(o, "httpEtag")),
@@ -251,7 +260,10 @@ fn respond(key: &str, o: &JsValue, span: Option<(u64, u64)>, condition: Conditio
     let (status, resp) = match condition {
         Condition::NotModified => (304, Response::empty()?),
         Condition::Failed => {
-            let resp = http::json(412, &serde_json::json!({ "error": "precondition_failed", "message": "If-Match does not name the object's current etag." }))?;
+            let resp = http::json(
+                412,
+                &serde_json::json!({ "error": "precondition_failed", "message": "If-Match does not name the object's current etag." }),
+            )?;
             (412, resp)
         }
         Condition::Serve => {
@@ -288,7 +300,14 @@ fn respond(key: &str, o: &JsValue, span: Option<(u64, u64)>, condition: Conditio
 // Uploads
 // ------------------------------------------------------------------------------------------------
 
-async fn upload(link: &Link<'_>, bucket: &Bucket, ns: &Namespace, raw: &web_sys::Request, headers: &Headers, part: Option<u16>) -> Result<Response> {
+async fn upload(
+    link: &Link<'_>,
+    bucket: &Bucket,
+    ns: &Namespace,
+    raw: &web_sys::Request,
+    headers: &Headers,
+    part: Option<u16>,
+) -> Result<Response> {
     let chunked = headers.get("Transfer-Encoding")?.is_some_and(|t| t.to_ascii_lowercase().contains("chunked"));
     let size = match transfer::body_size(headers.get("Content-Length")?.as_deref(), chunked, link.ctx.config.transfer_max_body, part) {
         Ok(n) => n,
@@ -390,8 +409,5 @@ fn num(o: &JsValue, field: &str) -> u64 {
 }
 
 fn uploaded_ms(o: &JsValue) -> i64 {
-    Reflect::get(o, &"uploaded".into())
-        .ok()
-        .and_then(|d| d.dyn_into::<js_sys::Date>().ok())
-        .map_or(0, |d| d.get_time() as i64)
+    Reflect::get(o, &"uploaded".into()).ok().and_then(|d| d.dyn_into::<js_sys::Date>().ok()).map_or(0, |d| d.get_time() as i64)
 }

@@ -28,14 +28,6 @@ pub struct Lifetimes {
 
 impl Default for Lifetimes {
     fn default() -> Self {
-        Self {
-            code: 600,
-            access: 3600,
-            refresh: 30 * 24 * 3600,
-            grant_max: 30 * 24 * 3600,
-            upstream_recheck: 300,
-            upstream_grace: 3600,
-        }
+        Self { code: 600, access: 3600, refresh: 30 * 24 * 3600, grant_max: 30 * 24 * 3600, upstream_recheck: 300, upstream_grace: 3600 }
     }
 }
-

@@ -119,7 +119,13 @@ mod tests {
 
     #[test]
     fn a_call_with_a_non_ascii_identity_is_one_ascii_header_and_reads_back() {
-        let identity = UserIdentity { iss: "https://t".into(), sub: "s".into(), email: Some("zoë@example.com".into()), name: Some("Zoë 🚀".into()), groups: vec!["ünï".into()] };
+        let identity = UserIdentity {
+            iss: "https://t".into(),
+            sub: "s".into(),
+            email: Some("zoë@example.com".into()),
+            name: Some("Zoë 🚀".into()),
+            groups: vec!["ünï".into()],
+        };
         let links = Some(LinkMint { origin: "https://h".into(), key: "k".into(), max_body: 5 });
         let call = McpCall { caller: Caller::Access(identity), log: true, relay: true, attach: None, links };
         let h = to_header(&call);

@@ -46,7 +46,13 @@ mod glue {
     /// One upstream request: `form` (a token request's body) makes it a form POST, else a GET;
     /// `authorization` and `Accept: application/json` are sent. Fails after `timeout`, or when the
     /// answer is larger than `max` bytes. `Ok((status, body))`; `Err` says why in words.
-    pub async fn fetch(url: &str, form: Option<String>, authorization: Option<&str>, timeout: Duration, max: usize) -> Result<(u16, Vec<u8>), String> {
+    pub async fn fetch(
+        url: &str,
+        form: Option<String>,
+        authorization: Option<&str>,
+        timeout: Duration,
+        max: usize,
+    ) -> Result<(u16, Vec<u8>), String> {
         let headers = Headers::new();
         let _ = headers.set("Accept", "application/json");
         if let Some(a) = authorization {

@@ -69,7 +69,6 @@ pub struct GrantProps {
     pub upstream_refresh_token: Option<String>,
 }
 
-
 /// The id of a new grant and the routing tag of its tokens, both chosen by the front Worker (the
 /// tag is an HMAC under a key only the Worker holds: see `r2_mcp_durable::grants::token`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,17 +135,8 @@ fn yes() -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenGrant {
-    AuthorizationCode {
-        code: String,
-        redirect_uri: Option<String>,
-        code_verifier: String,
-        resource: Option<String>,
-    },
-    RefreshToken {
-        refresh_token: String,
-        scope: Option<Vec<String>>,
-        resource: Option<String>,
-    },
+    AuthorizationCode { code: String, redirect_uri: Option<String>, code_verifier: String, resource: Option<String> },
+    RefreshToken { refresh_token: String, scope: Option<Vec<String>>, resource: Option<String> },
 }
 
 impl TokenGrant {
@@ -204,7 +194,14 @@ mod tests {
         let r = UserReply::refused(ErrorCode::InvalidGrant, "nope");
         let back: UserReply = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert!(matches!(back, UserReply::Refused(Refusal { error: ErrorCode::InvalidGrant, .. })));
-        let t = Tokens { access_token: "a".into(), token_type: "Bearer".into(), expires_in: 5, refresh_token: None, scope: "mcp".into(), user_key: None };
+        let t = Tokens {
+            access_token: "a".into(),
+            token_type: "Bearer".into(),
+            expires_in: 5,
+            refresh_token: None,
+            scope: "mcp".into(),
+            user_key: None,
+        };
         let json = serde_json::to_value(&t).unwrap();
         assert!(json.get("refresh_token").is_none() && json.get("user_key").is_none(), "{json}");
     }

@@ -66,7 +66,13 @@ mod tests {
     use serde_json::json;
 
     fn alice() -> UserIdentity {
-        UserIdentity { iss: "https://idp".into(), sub: "alice".into(), email: Some("a@x".into()), name: None, groups: vec!["writers".into()] }
+        UserIdentity {
+            iss: "https://idp".into(),
+            sub: "alice".into(),
+            email: Some("a@x".into()),
+            name: None,
+            groups: vec!["writers".into()],
+        }
     }
 
     fn obj(v: Value) -> Map<String, Value> {

@@ -232,7 +232,13 @@ fn issue(mut grant: GrantRecord, scope: Vec<String>, new: NewTokens, retire: Vec
 
 /// `/token` with `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 8707).
 /// On [`GrantError::CodeReplayed`] the glue revokes the grant. Other failures do not consume the code.
-pub fn redeem_code(record: &GrantRecord, req: &CodeRedemption<'_>, new: NewTokens, now: i64, ttls: &Lifetimes) -> Result<Issue, GrantError> {
+pub fn redeem_code(
+    record: &GrantRecord,
+    req: &CodeRedemption<'_>,
+    new: NewTokens,
+    now: i64,
+    ttls: &Lifetimes,
+) -> Result<Issue, GrantError> {
     if !ct_eq(&record.code_hash, req.code_hash) {
         return Err(GrantError::CodeMismatch);
     }
@@ -359,7 +365,12 @@ pub fn check_access(access: &AccessTokenRecord, grant: &GrantRecord, resource: &
     if grant.resource != resource {
         return Err(GrantError::ResourceMismatch);
     }
-    Ok(AccessInfo { grant_id: grant.grant_id.clone(), client_id: grant.client_id.clone(), scope: access.scope.clone(), expires_at: access.expires_at })
+    Ok(AccessInfo {
+        grant_id: grant.grant_id.clone(),
+        client_id: grant.client_id.clone(),
+        scope: access.scope.clone(),
+        expires_at: access.expires_at,
+    })
 }
 
 /// RFC 7009 §2.1: revoking any token of a grant (or a replay) revokes the whole grant: UPDATE the

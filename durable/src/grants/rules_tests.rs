@@ -35,7 +35,13 @@ fn grant_with(upstream_bound: bool) -> GrantRecord {
 }
 
 fn req() -> CodeRedemption<'static> {
-    CodeRedemption { code_hash: "code-hash", client_id: "cid", redirect_uri: Some("http://127.0.0.1:5000/cb"), code_verifier: V, resource: None }
+    CodeRedemption {
+        code_hash: "code-hash",
+        client_id: "cid",
+        redirect_uri: Some("http://127.0.0.1:5000/cb"),
+        code_verifier: V,
+        resource: None,
+    }
 }
 
 fn tokens(n: u32) -> NewTokens {

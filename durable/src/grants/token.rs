@@ -211,12 +211,12 @@ mod tests {
             String::new(),
             t[1..].to_owned(),
             format!("{t}A"),
-            t.replacen('0', "A", 1),                       // uppercase hex in user key
-            t.replacen('0', "g", 1),                       // non-hex
+            t.replacen('0', "A", 1), // uppercase hex in user key
+            t.replacen('0', "g", 1), // non-hex
             t.replace(':', ";"),
-            format!("{}+{}", &t[..60], &t[61..]),          // '+' in the grant id or tag
-            format!("{}={}", &t[..TOKEN_LEN - 1], ""),     // padding
-            format!("{}é", &t[..TOKEN_LEN - 2]),           // non-ASCII of the right byte length
+            format!("{}+{}", &t[..60], &t[61..]),      // '+' in the grant id or tag
+            format!("{}={}", &t[..TOKEN_LEN - 1], ""), // padding
+            format!("{}é", &t[..TOKEN_LEN - 2]),       // non-ASCII of the right byte length
             format!("{}:{}", &t[..USER_KEY_LEN], &t[USER_KEY_LEN..].replacen(':', "::", 1)),
         ];
         for b in bad {

@@ -71,15 +71,7 @@ pub fn discover_result(has_prompts: bool) -> Value {
 
 /// Methods whose 2026-07-28 results are `CacheableResult`s (`ttlMs`, `cacheScope`).
 pub fn is_cacheable(method: &str) -> bool {
-    matches!(
-        method,
-        "tools/list"
-            | "prompts/list"
-            | "resources/list"
-            | "resources/read"
-            | "resources/templates/list"
-            | "server/discover"
-    )
+    matches!(method, "tools/list" | "prompts/list" | "resources/list" | "resources/read" | "resources/templates/list" | "server/discover")
 }
 
 /// Adds what a revision requires on every result: on 2026-07-28, `resultType` (unless set, e.g.

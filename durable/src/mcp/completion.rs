@@ -13,15 +13,11 @@ use super::resources;
 /// values for fixture prompts.
 pub(super) fn complete(ctx: &Ctx, call: &Call, p: Option<&Map<String, Value>>) -> Result<Option<Outcome>, RpcError> {
     let r = p.and_then(|p| p.get("ref")).ok_or_else(|| RpcError::invalid_params("Invalid params: ref is required"))?;
-    let arg = p
-        .and_then(|p| p.get("argument"))
-        .ok_or_else(|| RpcError::invalid_params("Invalid params: argument is required"))?;
+    let arg = p.and_then(|p| p.get("argument")).ok_or_else(|| RpcError::invalid_params("Invalid params: argument is required"))?;
     let arg_name = arg.get("name").and_then(Value::as_str).unwrap_or("");
     let value = arg.get("value").and_then(Value::as_str).unwrap_or("");
     match r.get("type").and_then(Value::as_str) {
-        Some("ref/resource")
-            if r.get("uri").and_then(Value::as_str) == Some(resources::URI_TEMPLATE) && arg_name == "key" =>
-        {
+        Some("ref/resource") if r.get("uri").and_then(Value::as_str) == Some(resources::URI_TEMPLATE) && arg_name == "key" => {
             match ctx.keys().prefix(value.to_owned()) {
                 Ok(prefix) => Ok(Some(Outcome::CompleteKeys { call: call.clone(), prefix })),
                 Err(_) => ok(call, resources::completion_result(Vec::new(), false)),

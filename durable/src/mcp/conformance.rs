@@ -16,8 +16,7 @@ use super::version::Version;
 
 pub const FIXTURES_JSON: &str = include_str!("conformance.json");
 /// 1×1 red PNG.
-pub const PNG_BASE64: &str =
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
+pub const PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
 /// Eight samples of 8 kHz 8-bit silence.
 pub const WAV_BASE64: &str = "UklGRiwAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQgAAACAgICAgICAgA==";
 
@@ -72,10 +71,7 @@ fn done(content: Vec<Value>) -> Result<FixtureCall, RpcError> {
     Ok(FixtureCall::Result(json!({ "content": content })))
 }
 fn log(msg: &str) -> Step {
-    Step::Notify(super::jsonrpc::notification(
-        "notifications/message",
-        json!({ "level": "info", "logger": "conformance", "data": msg }),
-    ))
+    Step::Notify(super::jsonrpc::notification("notifications/message", json!({ "level": "info", "logger": "conformance", "data": msg })))
 }
 
 fn string_arg<'a>(c: &'a CallCtx, name: &str) -> Option<&'a str> {
@@ -95,9 +91,9 @@ pub fn call_tool(name: &str, c: &CallCtx) -> Result<FixtureCall, RpcError> {
             json!({ "type": "image", "data": PNG_BASE64, "mimeType": "image/png" }),
             json!({ "type": "resource", "resource": { "uri": "test://mixed-content-resource", "mimeType": "application/json", "text": "{\"test\":\"data\",\"value\":123}" } }),
         ]),
-        "test_error_handling" => Ok(FixtureCall::Result(
-            json!({ "isError": true, "content": [text("This tool intentionally returns an error for testing")] }),
-        )),
+        "test_error_handling" => {
+            Ok(FixtureCall::Result(json!({ "isError": true, "content": [text("This tool intentionally returns an error for testing")] })))
+        }
         "json_schema_2020_12_tool" => done(vec![text("json_schema_2020_12_tool called")]),
         "test_tool_with_logging" => {
             let mut steps = Vec::new();
@@ -139,10 +135,7 @@ pub fn call_tool(name: &str, c: &CallCtx) -> Result<FixtureCall, RpcError> {
                 steps.push(Step::Disconnect { retry_ms: 500 });
                 steps.push(Step::SleepMs(200));
             }
-            Ok(FixtureCall::Script(Script {
-                steps,
-                finish: Finish::Result(json!({ "content": [text("Reconnection test completed")] })),
-            }))
+            Ok(FixtureCall::Script(Script { steps, finish: Finish::Result(json!({ "content": [text("Reconnection test completed")] })) }))
         }
         "test_sampling" => {
             let Some(prompt) = string_arg(c, "prompt") else {
@@ -172,14 +165,7 @@ pub fn call_tool(name: &str, c: &CallCtx) -> Result<FixtureCall, RpcError> {
                     "score": { "type": "number", "description": "User score", "default": 95.5 },
                     "status": { "type": "string", "description": "User status", "enum": ["active", "inactive", "pending"], "default": "active" },
                     "verified": { "type": "boolean", "description": "Verification status", "default": true } } } });
-            ask(
-                c,
-                "test_elicitation_sep1034_defaults",
-                "elicitation",
-                c.client_has_elicitation,
-                "elicitation/create",
-                params,
-            )
+            ask(c, "test_elicitation_sep1034_defaults", "elicitation", c.client_has_elicitation, "elicitation/create", params)
         }
         "test_elicitation_sep1330_enums" => {
             let params = json!({ "message": "Please select options from the enum fields", "requestedSchema": {
@@ -192,14 +178,7 @@ pub fn call_tool(name: &str, c: &CallCtx) -> Result<FixtureCall, RpcError> {
                     "untitledMulti": { "type": "array", "description": "Untitled multi-select", "items": { "type": "string", "enum": ["option1", "option2", "option3"] } },
                     "titledMulti": { "type": "array", "description": "Titled multi-select", "items": { "anyOf": [
                         { "const": "value1", "title": "First Choice" }, { "const": "value2", "title": "Second Choice" }, { "const": "value3", "title": "Third Choice" } ] } } } } });
-            ask(
-                c,
-                "test_elicitation_sep1330_enums",
-                "elicitation",
-                c.client_has_elicitation,
-                "elicitation/create",
-                params,
-            )
+            ask(c, "test_elicitation_sep1330_enums", "elicitation", c.client_has_elicitation, "elicitation/create", params)
         }
         _ => Err(RpcError::invalid_params(format!("Unknown tool: {}", super::jsonrpc::clip(name, 100)))),
     }
@@ -210,14 +189,7 @@ fn done_error(msg: &str) -> Result<FixtureCall, RpcError> {
 }
 
 /// A server→client request: a streamed `Ask` in the session era, MRTR on 2026-07-28.
-fn ask(
-    c: &CallCtx,
-    fixture: &'static str,
-    capability: &str,
-    has: bool,
-    method: &str,
-    mut params: Value,
-) -> Result<FixtureCall, RpcError> {
+fn ask(c: &CallCtx, fixture: &'static str, capability: &str, has: bool, method: &str, mut params: Value) -> Result<FixtureCall, RpcError> {
     if c.version.is_stateless() {
         if !has {
             return Err(meta::missing_capability(&[capability]));
@@ -234,23 +206,16 @@ fn ask(
         })));
     }
     if !has {
-        return done_error(&format!(
-            "The client did not declare the {capability} capability, so {fixture} cannot run."
-        ));
+        return done_error(&format!("The client did not declare the {capability} capability, so {fixture} cannot run."));
     }
-    Ok(FixtureCall::Script(Script {
-        steps: vec![Step::Ask { method: method.into(), params }],
-        finish: Finish::FromAnswer(fixture),
-    }))
+    Ok(FixtureCall::Script(Script { steps: vec![Step::Ask { method: method.into(), params }], finish: Finish::FromAnswer(fixture) }))
 }
 
 /// The final result of an asking fixture, from the client's answer.
 pub fn finish(fixture: &str, answer: Result<&Value, &RpcError>) -> Value {
     let a = match answer {
         Ok(a) => a,
-        Err(e) => {
-            return super::tool_result::error_result(format!("The client refused the request: {} ({})", e.message, e.code))
-        }
+        Err(e) => return super::tool_result::error_result(format!("The client refused the request: {} ({})", e.message, e.code)),
     };
     let line = match fixture {
         "test_sampling" => {

@@ -5,14 +5,7 @@ use super::*;
 use crate::mcp::outcome::{Finish, Step};
 
 fn ctx<'a>(version: Version, params: Option<&'a Map<String, Value>>) -> CallCtx<'a> {
-    CallCtx {
-        version,
-        progress_token: None,
-        logs_allowed: true,
-        client_has_sampling: true,
-        client_has_elicitation: true,
-        params,
-    }
+    CallCtx { version, progress_token: None, logs_allowed: true, client_has_sampling: true, client_has_elicitation: true, params }
 }
 
 fn result(name: &str) -> Value {
@@ -71,11 +64,8 @@ fn embedded_png_and_wav_decode() {
 
 #[test]
 fn logging_tool_sends_three_info_messages_50ms_apart() {
-    let FixtureCall::Script(s) = call_tool("test_tool_with_logging", &ctx(Version::V2025_11_25, None)).unwrap() else {
-        panic!()
-    };
-    let logs: Vec<&Value> =
-        s.steps.iter().filter_map(|s| if let Step::Notify(n) = s { Some(n) } else { None }).collect();
+    let FixtureCall::Script(s) = call_tool("test_tool_with_logging", &ctx(Version::V2025_11_25, None)).unwrap() else { panic!() };
+    let logs: Vec<&Value> = s.steps.iter().filter_map(|s| if let Step::Notify(n) = s { Some(n) } else { None }).collect();
     assert_eq!(logs.len(), 3);
     assert!(logs.iter().all(|n| n["method"] == "notifications/message" && n["params"]["level"] == "info"));
     assert_eq!(s.steps.iter().filter(|s| matches!(s, Step::SleepMs(50))).count(), 2);
@@ -84,9 +74,7 @@ fn logging_tool_sends_three_info_messages_50ms_apart() {
 #[test]
 fn sampling_asks_the_client_and_reports_its_answer() {
     let p = json!({"name": "test_sampling", "arguments": {"prompt": "Test prompt for sampling"}});
-    let FixtureCall::Script(s) = call_tool("test_sampling", &ctx(Version::V2025_11_25, p.as_object())).unwrap() else {
-        panic!()
-    };
+    let FixtureCall::Script(s) = call_tool("test_sampling", &ctx(Version::V2025_11_25, p.as_object())).unwrap() else { panic!() };
     let Step::Ask { method, params } = &s.steps[0] else { panic!() };
     assert_eq!(method, "sampling/createMessage");
     assert_eq!(params["messages"][0]["content"]["text"], "Test prompt for sampling");
@@ -108,10 +96,7 @@ fn elicitation_without_client_capability_is_a_tool_error() {
 #[test]
 fn elicitation_schema_requires_username_and_email() {
     let p = json!({"arguments": {"message": "Please provide your information"}});
-    let FixtureCall::Script(s) = call_tool("test_elicitation", &ctx(Version::V2025_11_25, p.as_object())).unwrap()
-    else {
-        panic!()
-    };
+    let FixtureCall::Script(s) = call_tool("test_elicitation", &ctx(Version::V2025_11_25, p.as_object())).unwrap() else { panic!() };
     let Step::Ask { params, .. } = &s.steps[0] else { panic!() };
     assert_eq!(params["requestedSchema"]["required"], json!(["username", "email"]));
 }
@@ -137,15 +122,8 @@ fn sep1034_defaults_cover_every_primitive_type() {
 fn sep1330_enums_have_all_five_variants() {
     let p = asked_schema("test_elicitation_sep1330_enums");
     assert!(p["untitledSingle"]["enum"].is_array() && p["untitledSingle"].get("oneOf").is_none());
-    assert!(p["titledSingle"]["oneOf"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|o| o["const"].is_string() && o["title"].is_string()));
-    assert_eq!(
-        p["legacyEnum"]["enum"].as_array().unwrap().len(),
-        p["legacyEnum"]["enumNames"].as_array().unwrap().len()
-    );
+    assert!(p["titledSingle"]["oneOf"].as_array().unwrap().iter().all(|o| o["const"].is_string() && o["title"].is_string()));
+    assert_eq!(p["legacyEnum"]["enum"].as_array().unwrap().len(), p["legacyEnum"]["enumNames"].as_array().unwrap().len());
     assert_eq!(p["untitledMulti"]["items"]["type"], "string");
     assert!(p["titledMulti"]["items"]["anyOf"].is_array() && p["titledMulti"]["items"].get("enum").is_none());
 }
@@ -153,17 +131,11 @@ fn sep1330_enums_have_all_five_variants() {
 #[test]
 fn on_2026_07_28_sampling_uses_mrtr_input_required_then_completes_on_retry() {
     let first = json!({"arguments": {"prompt": "p"}});
-    let FixtureCall::Result(r) = call_tool("test_sampling", &ctx(Version::V2026_07_28, first.as_object())).unwrap()
-    else {
-        panic!()
-    };
+    let FixtureCall::Result(r) = call_tool("test_sampling", &ctx(Version::V2026_07_28, first.as_object())).unwrap() else { panic!() };
     assert_eq!(r["resultType"], "input_required");
     assert_eq!(r["inputRequests"]["sampling"]["method"], "sampling/createMessage");
     let retry = json!({"arguments": {"prompt": "p"}, "inputResponses": {"sampling": {"content": {"type": "text", "text": "ok"}}}});
-    let FixtureCall::Result(r) = call_tool("test_sampling", &ctx(Version::V2026_07_28, retry.as_object())).unwrap()
-    else {
-        panic!()
-    };
+    let FixtureCall::Result(r) = call_tool("test_sampling", &ctx(Version::V2026_07_28, retry.as_object())).unwrap() else { panic!() };
     assert_eq!(r["content"][0]["text"], "LLM response: ok");
 }
 
@@ -171,21 +143,14 @@ fn on_2026_07_28_sampling_uses_mrtr_input_required_then_completes_on_retry() {
 fn on_2026_07_28_missing_capability_is_32021() {
     let mut c = ctx(Version::V2026_07_28, None);
     c.client_has_elicitation = false;
-    assert_eq!(
-        call_tool("test_elicitation_sep1034_defaults", &c).unwrap_err().code,
-        crate::mcp::jsonrpc::MISSING_CLIENT_CAPABILITY
-    );
+    assert_eq!(call_tool("test_elicitation_sep1034_defaults", &c).unwrap_err().code, crate::mcp::jsonrpc::MISSING_CLIENT_CAPABILITY);
 }
 
 #[test]
 fn reconnection_tool_disconnects_only_where_streams_resume() {
-    let FixtureCall::Script(s) = call_tool("test_reconnection", &ctx(Version::V2025_11_25, None)).unwrap() else {
-        panic!()
-    };
+    let FixtureCall::Script(s) = call_tool("test_reconnection", &ctx(Version::V2025_11_25, None)).unwrap() else { panic!() };
     assert!(s.steps.iter().any(|s| matches!(s, Step::Disconnect { .. })));
-    let FixtureCall::Script(s) = call_tool("test_reconnection", &ctx(Version::V2026_07_28, None)).unwrap() else {
-        panic!()
-    };
+    let FixtureCall::Script(s) = call_tool("test_reconnection", &ctx(Version::V2026_07_28, None)).unwrap() else { panic!() };
     assert!(!s.steps.iter().any(|s| matches!(s, Step::Disconnect { .. })));
 }
 
@@ -197,10 +162,7 @@ fn static_and_template_resources_read_as_the_scenarios_expect() {
     let d = read_resource("test://template/123/data").unwrap();
     assert_eq!(d["contents"][0]["uri"], "test://template/123/data");
     let text = d["contents"][0]["text"].as_str().unwrap();
-    assert_eq!(
-        serde_json::from_str::<Value>(text).unwrap(),
-        json!({"id": "123", "templateTest": true, "data": "Data for ID: 123"})
-    );
+    assert_eq!(serde_json::from_str::<Value>(text).unwrap(), json!({"id": "123", "templateTest": true, "data": "Data for ID: 123"}));
     assert!(is_resource("test://watched-resource") && !is_resource("test://template//data"));
 }
 
@@ -221,10 +183,7 @@ fn prompts_substitute_arguments_and_embed_content() {
 
 #[test]
 fn completion_for_fixture_prompt_returns_values_array() {
-    assert_eq!(
-        complete_prompt_argument("test_prompt_with_arguments", "par"),
-        Some(vec!["paris".into(), "park".into(), "party".into()])
-    );
+    assert_eq!(complete_prompt_argument("test_prompt_with_arguments", "par"), Some(vec!["paris".into(), "park".into(), "party".into()]));
     assert_eq!(complete_prompt_argument("test_prompt_with_arguments", "test"), Some(vec![]));
     assert_eq!(complete_prompt_argument("nope", ""), None);
 }

@@ -10,9 +10,7 @@ use super::capabilities;
 use super::completion;
 use super::conformance::{self, CallCtx, FixtureCall};
 use super::jsonrpc::{self, Id, Message, ParseFailure, Request, RpcError};
-use super::jsonrpc::{
-    HEADER_MISMATCH, INVALID_REQUEST, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION,
-};
+use super::jsonrpc::{HEADER_MISMATCH, INVALID_REQUEST, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION};
 use super::listen;
 pub use super::listen::tag_subscription;
 use super::meta::{self, RequestMeta};
@@ -131,10 +129,7 @@ pub fn handle(ctx: &Ctx, msg: Message) -> Outcome {
                 match p.and_then(|p| p.get("requestId")).and_then(Id::from_value) {
                     Some(request_id) => Outcome::Cancel {
                         request_id,
-                        reason: p
-                            .and_then(|p| p.get("reason"))
-                            .and_then(Value::as_str)
-                            .map(|r| jsonrpc::clip(r, 500).to_owned()),
+                        reason: p.and_then(|p| p.get("reason")).and_then(Value::as_str).map(|r| jsonrpc::clip(r, 500).to_owned()),
                     },
                     None => Outcome::Accepted,
                 }
@@ -194,11 +189,7 @@ fn request(ctx: &Ctx, mut req: Request) -> Outcome {
 fn initialize(ctx: &Ctx, req: &Request) -> Outcome {
     let p = req.params.as_ref();
     let Some(requested) = p.and_then(|p| p.get("protocolVersion")).and_then(Value::as_str) else {
-        return fail(
-            Version::V2025_03_26,
-            &req.id,
-            RpcError::invalid_params("Invalid params: protocolVersion (string) is required"),
-        );
+        return fail(Version::V2025_03_26, &req.id, RpcError::invalid_params("Invalid params: protocolVersion (string) is required"));
     };
     let version = version::negotiate(Some(requested));
     let caps = p.and_then(|p| p.get("capabilities")).filter(|c| c.is_object()).cloned().unwrap_or_else(|| json!({}));
@@ -298,9 +289,7 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
                     return Err(resources::not_found(v, given));
                 };
                 if record.subscriptions.len() >= MAX_SUBSCRIPTIONS && !record.subscriptions.contains(&uri) {
-                    return Err(RpcError::invalid_params(format!(
-                        "Too many subscriptions: at most {MAX_SUBSCRIPTIONS} per session"
-                    )));
+                    return Err(RpcError::invalid_params(format!("Too many subscriptions: at most {MAX_SUBSCRIPTIONS} per session")));
                 }
                 record.subscriptions.insert(uri);
             } else {
@@ -324,8 +313,8 @@ fn route(ctx: &Ctx, peer: &Peer, call: &Call, p: Option<&Map<String, Value>>) ->
         }
         "logging/setLevel" if v.is_session_based() => {
             let Some(s) = session else { return Ok(None) };
-            let level = LogLevel::parse(str_param(p, "level")?)
-                .ok_or_else(|| RpcError::invalid_params("Invalid params: unknown log level"))?;
+            let level =
+                LogLevel::parse(str_param(p, "level")?).ok_or_else(|| RpcError::invalid_params("Invalid params: unknown log level"))?;
             let mut record = s.clone();
             record.log_level = Some(level);
             Ok(Some(Outcome::UpdateSession { record, body: Some(reply(call, json!({}))) }))

@@ -7,11 +7,7 @@ use crate::mcp::jsonrpc::{parse, INVALID_PARAMS, RESOURCE_NOT_FOUND};
 use crate::mcp::outcome::{Finish, Step};
 
 fn session(version: Version) -> SessionRecord {
-    let init = SessionInit {
-        version,
-        client_info: json!({"name": "t"}),
-        client_capabilities: json!({"sampling": {}, "elicitation": {}}),
-    };
+    let init = SessionInit { version, client_info: json!({"name": "t"}), client_capabilities: json!({"sampling": {}, "elicitation": {}}) };
     let mut s = SessionRecord::create(init, &[1u8; 32], crate::mcp::session::Owner { user_key: "user-a", grant_id: "g" }, 0);
     s.initialized = true;
     s
@@ -43,7 +39,8 @@ fn req(method: &str, params: Value) -> Value {
 }
 
 fn modern(method: &str, mut params: Value) -> Value {
-    params["_meta"] = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {"sampling": {}}});
+    params["_meta"] =
+        json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {"sampling": {}}});
     req(method, params)
 }
 
@@ -83,10 +80,7 @@ fn initialized_notification_marks_the_session_once() {
     let o = run(&ctx(Some(&s)), json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
     assert!(matches!(o, Outcome::UpdateSession { record, body: None } if record.initialized));
     s.initialized = true;
-    assert_eq!(
-        run(&ctx(Some(&s)), json!({"jsonrpc": "2.0", "method": "notifications/initialized"})),
-        Outcome::Accepted
-    );
+    assert_eq!(run(&ctx(Some(&s)), json!({"jsonrpc": "2.0", "method": "notifications/initialized"})), Outcome::Accepted);
 }
 
 #[test]
@@ -133,10 +127,7 @@ fn tools_call_routes_valid_arguments_to_the_glue_with_progress_token() {
     let s = session(Version::V2025_11_25);
     let o = run(
         &ctx(Some(&s)),
-        req(
-            "tools/call",
-            json!({"name": "head_object", "arguments": {"key": "a.txt"}, "_meta": {"progressToken": "p1"}}),
-        ),
+        req("tools/call", json!({"name": "head_object", "arguments": {"key": "a.txt"}, "_meta": {"progressToken": "p1"}})),
     );
     let Outcome::CallTool { call, request } = o else { panic!("{o:?}") };
     assert_eq!(call.progress_token, Some(json!("p1")));
@@ -146,8 +137,7 @@ fn tools_call_routes_valid_arguments_to_the_glue_with_progress_token() {
 #[test]
 fn bad_tool_arguments_are_a_tool_error_not_a_protocol_error() {
     let s = session(Version::V2025_11_25);
-    let (_, b) =
-        reply_body(run(&ctx(Some(&s)), req("tools/call", json!({"name": "get_object", "arguments": {"key": "../x"}}))));
+    let (_, b) = reply_body(run(&ctx(Some(&s)), req("tools/call", json!({"name": "get_object", "arguments": {"key": "../x"}}))));
     assert_eq!(b["result"]["isError"], true);
 }
 
@@ -163,10 +153,7 @@ fn read_only_role_calling_a_write_tool_gets_a_clear_tool_error() {
     let s = session(Version::V2025_11_25);
     let mut c = ctx(Some(&s));
     c.role = Role::ReadOnly;
-    let (_, b) = reply_body(run(
-        &c,
-        req("tools/call", json!({"name": "put_object", "arguments": {"key": "a", "content": "x"}})),
-    ));
+    let (_, b) = reply_body(run(&c, req("tools/call", json!({"name": "put_object", "arguments": {"key": "a", "content": "x"}}))));
     assert_eq!(b["result"]["isError"], true);
     assert!(b["result"]["content"][0]["text"].as_str().unwrap().contains("read-only"));
 }
@@ -215,10 +202,7 @@ fn completion_of_object_keys_is_an_effect() {
 
 #[test]
 fn cancelled_notification_names_the_request() {
-    let o = run(
-        &ctx(None),
-        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7, "reason": "user"}}),
-    );
+    let o = run(&ctx(None), json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7, "reason": "user"}}));
     assert_eq!(o, Outcome::Cancel { request_id: Id::Num(7), reason: Some("user".into()) });
 }
 
@@ -230,14 +214,7 @@ fn client_responses_are_handed_to_the_waiting_work() {
 }
 
 fn modern_ctx() -> Ctx<'static> {
-    Ctx {
-        header_version: Version::V2026_07_28,
-        session: None,
-        role: Role::Writer,
-        conformance: false,
-        key_prefix_len: 20,
-        nfc,
-    }
+    Ctx { header_version: Version::V2026_07_28, session: None, role: Role::Writer, conformance: false, key_prefix_len: 20, nfc }
 }
 
 #[test]
@@ -276,10 +253,7 @@ fn listen_acknowledges_only_what_it_honours_tagged_with_the_request_id() {
     );
     let Outcome::Listen { filter, ack, .. } = o else { panic!() };
     assert!(filter.tools_list_changed && !filter.prompts_list_changed);
-    assert_eq!(
-        ack["params"]["notifications"],
-        json!({"toolsListChanged": true, "resourceSubscriptions": ["r2://objects/a"]})
-    );
+    assert_eq!(ack["params"]["notifications"], json!({"toolsListChanged": true, "resourceSubscriptions": ["r2://objects/a"]}));
     assert_eq!(ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], 1);
 }
 
@@ -313,10 +287,7 @@ fn conformance_progress_tool_streams_three_increasing_notifications() {
     c.conformance = true;
     let o = run(
         &c,
-        req(
-            "tools/call",
-            json!({"name": "test_tool_with_progress", "arguments": {}, "_meta": {"progressToken": "progress-test-1"}}),
-        ),
+        req("tools/call", json!({"name": "test_tool_with_progress", "arguments": {}, "_meta": {"progressToken": "progress-test-1"}})),
     );
     let Outcome::Run { script, .. } = o else { panic!() };
     let progress: Vec<u64> = script
@@ -342,8 +313,11 @@ fn unicode_equivalent_spellings_of_a_key_are_one_object() {
         other => panic!("{other:?}"),
     }
     for tool in ["move_object", "copy_object"] {
-        let (status, body) = reply_body(run(&c, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name": tool,
-            "arguments":{"source_key": nfc_key, "destination_key": nfd_key}}})));
+        let (status, body) = reply_body(run(
+            &c,
+            json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name": tool,
+            "arguments":{"source_key": nfc_key, "destination_key": nfd_key}}}),
+        ));
         assert_eq!(status, 200);
         assert_eq!(body["result"]["isError"], true, "{tool}: {body}");
         assert!(body["result"]["content"][0]["text"].as_str().unwrap_or("").contains("same object"), "{body}");

@@ -262,11 +262,7 @@ pub fn check_accept_post(accept: Option<&str>) -> Result<Accepts, Rejection> {
     if a.json || a.sse {
         Ok(a)
     } else {
-        Err(Rejection::new(
-            406,
-            INVALID_REQUEST,
-            "Not Acceptable: Accept must allow application/json or text/event-stream",
-        ))
+        Err(Rejection::new(406, INVALID_REQUEST, "Not Acceptable: Accept must allow application/json or text/event-stream"))
     }
 }
 
@@ -305,11 +301,7 @@ pub fn session_rule(is_initialize: bool, header: Option<&str>) -> Result<Session
 /// body's method; `Mcp-Name` must equal `params.name` (tools/call, prompts/get) or `params.uri`
 /// (resources/read) after `=?base64?…?=` decoding. Failures are 400 with `HeaderMismatch`.
 /// Notifications have no header requirements in this revision.
-pub fn check_standard_headers(
-    msg: &Message,
-    mcp_method: Option<&str>,
-    mcp_name: Option<&str>,
-) -> Result<(), Rejection> {
+pub fn check_standard_headers(msg: &Message, mcp_method: Option<&str>, mcp_name: Option<&str>) -> Result<(), Rejection> {
     let Message::Request(req) = msg else {
         return Ok(());
     };

@@ -86,7 +86,9 @@ fn origin_present_and_not_allowed_is_403() {
 #[test]
 fn a_rebinding_request_whose_host_and_origin_agree_over_http_is_403() {
     let none = AllowedOrigins::default();
-    for (own, origin) in [("http://rebind.attacker.example:8787", "http://rebind.attacker.example:8787"), ("http://10.0.0.5", "http://10.0.0.5")] {
+    for (own, origin) in
+        [("http://rebind.attacker.example:8787", "http://rebind.attacker.example:8787"), ("http://10.0.0.5", "http://10.0.0.5")]
+    {
         let p = OriginPolicy { own, allowed: &none, allow_loopback: true };
         assert_eq!(check_origin(Some(origin), &p).unwrap_err().status, 403, "{origin}");
     }
@@ -181,10 +183,7 @@ fn non_initialize_without_session_header_is_400() {
 fn initialize_creates_session_and_garbage_session_id_is_404() {
     assert_eq!(session_rule(true, Some("whatever")), Ok(SessionNeed::Create));
     assert_eq!(session_rule(false, Some("bad id\u{7f}")).unwrap_err().status, 404);
-    assert_eq!(
-        session_rule(false, Some("abcDEF123_-abcDEF123_-")),
-        Ok(SessionNeed::Lookup("abcDEF123_-abcDEF123_-".into()))
-    );
+    assert_eq!(session_rule(false, Some("abcDEF123_-abcDEF123_-")), Ok(SessionNeed::Lookup("abcDEF123_-abcDEF123_-".into())));
 }
 
 fn req(body: &str) -> Message {

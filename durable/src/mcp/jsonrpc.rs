@@ -183,9 +183,7 @@ pub fn from_value(value: Value) -> Result<Message, ParseFailure> {
         return match (raw_id, id) {
             (None, _) => Ok(Message::Notification(Notification { method, params })),
             (Some(_), Some(id)) => Ok(Message::Request(Request { id, method, params })),
-            (Some(_), None) => {
-                Err(fail(None, INVALID_REQUEST, "Invalid Request: \"id\" must be a string or an integer (not null)"))
-            }
+            (Some(_), None) => Err(fail(None, INVALID_REQUEST, "Invalid Request: \"id\" must be a string or an integer (not null)")),
         };
     }
     // No method: a response to one of our requests.
@@ -205,11 +203,7 @@ pub fn from_value(value: Value) -> Result<Message, ParseFailure> {
                 _ => Err(fail(Some(id), INVALID_REQUEST, "Invalid Request: malformed error object")),
             }
         }
-        _ => Err(fail(
-            Some(id),
-            INVALID_REQUEST,
-            "Invalid Request: a response needs exactly one of \"result\" or \"error\"",
-        )),
+        _ => Err(fail(Some(id), INVALID_REQUEST, "Invalid Request: a response needs exactly one of \"result\" or \"error\"")),
     }
 }
 

@@ -84,10 +84,7 @@ fn response_with_both_result_and_error_is_invalid() {
 fn builders_produce_jsonrpc_shapes() {
     assert_eq!(success(&Id::Num(1), json!({})), json!({"jsonrpc":"2.0","id":1,"result":{}}));
     let e = RpcError::method_not_found("x/y");
-    assert_eq!(
-        error(None, &e),
-        json!({"jsonrpc":"2.0","id":null,"error":{"code":-32601,"message":"Method not found: x/y"}})
-    );
+    assert_eq!(error(None, &e), json!({"jsonrpc":"2.0","id":null,"error":{"code":-32601,"message":"Method not found: x/y"}}));
 }
 
 #[test]

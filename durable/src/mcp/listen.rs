@@ -27,13 +27,7 @@ pub(super) fn listen(ctx: &Ctx, call: &Call, p: Option<&Map<String, Value>>) -> 
     let uris: Vec<String> = n
         .and_then(|n| n.get("resourceSubscriptions"))
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .filter_map(|u| canonical_uri(ctx, u))
-                .take(MAX_SUBSCRIPTIONS)
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(Value::as_str).filter_map(|u| canonical_uri(ctx, u)).take(MAX_SUBSCRIPTIONS).collect())
         .unwrap_or_default();
     let filter = ListenFilter {
         tools_list_changed: flag("toolsListChanged"),
@@ -51,9 +45,7 @@ pub(super) fn listen(ctx: &Ctx, call: &Call, p: Option<&Map<String, Value>>) -> 
     if !filter.resource_subscriptions.is_empty() {
         ack.insert("resourceSubscriptions".into(), filter.resource_subscriptions.clone().into());
     }
-    let ack = tag_subscription(
-        jsonrpc::notification("notifications/subscriptions/acknowledged", json!({ "notifications": ack })),
-        &call.id,
-    );
+    let ack =
+        tag_subscription(jsonrpc::notification("notifications/subscriptions/acknowledged", json!({ "notifications": ack })), &call.id);
     Outcome::Listen { call: call.clone(), filter, ack }
 }

@@ -46,11 +46,7 @@ pub fn parse(params: Option<&Map<String, Value>>, header_version: Version) -> Re
     if version != header_version {
         return Err(RpcError::new(
             HEADER_MISMATCH,
-            format!(
-                "Header mismatch: MCP-Protocol-Version header value '{}' does not match body value '{}'",
-                header_version.as_str(),
-                v
-            ),
+            format!("Header mismatch: MCP-Protocol-Version header value '{}' does not match body value '{}'", header_version.as_str(), v),
         ));
     }
     let client_capabilities = match field(KEY_CLIENT_CAPABILITIES) {
@@ -63,11 +59,7 @@ pub fn parse(params: Option<&Map<String, Value>>, header_version: Version) -> Re
     };
     let log_level = match field(KEY_LOG_LEVEL) {
         None | Some(Value::Null) => None,
-        Some(l) => Some(
-            l.as_str()
-                .and_then(LogLevel::parse)
-                .ok_or_else(|| RpcError::invalid_params("Invalid params: unknown log level"))?,
-        ),
+        Some(l) => Some(l.as_str().and_then(LogLevel::parse).ok_or_else(|| RpcError::invalid_params("Invalid params: unknown log level"))?),
     };
     Ok(RequestMeta {
         version,

@@ -156,12 +156,7 @@ impl SessionRecord {
     /// Gate for every request naming this session: another user's or another grant's record, or
     /// an expired one, is 404, exactly like a missing one. The caller passes `None` when nothing
     /// was stored.
-    pub fn check_access(
-        record: Option<&SessionRecord>,
-        owner: Owner<'_>,
-        now_ms: u64,
-        policy: SessionPolicy,
-    ) -> Result<(), Rejection> {
+    pub fn check_access(record: Option<&SessionRecord>, owner: Owner<'_>, now_ms: u64, policy: SessionPolicy) -> Result<(), Rejection> {
         match record {
             Some(r) if r.user_key == owner.user_key && r.grant_id == owner.grant_id && !r.is_expired(now_ms, policy) => Ok(()),
             _ => Err(not_found()),
@@ -192,11 +187,8 @@ mod tests {
     use serde_json::json;
 
     fn rec() -> SessionRecord {
-        let init = SessionInit {
-            version: Version::V2025_11_25,
-            client_info: json!({"name":"c"}),
-            client_capabilities: json!({"sampling":{}}),
-        };
+        let init =
+            SessionInit { version: Version::V2025_11_25, client_info: json!({"name":"c"}), client_capabilities: json!({"sampling":{}}) };
         SessionRecord::create(init, &[7u8; 32], A, 1_000)
     }
 

@@ -210,10 +210,7 @@ mod tests {
     #[test]
     fn allowed_origins_are_normalised_and_validated() {
         let s = parse(&[("ALLOWED_ORIGINS", "https://App.example.com/, http://localhost:6274")]).unwrap();
-        assert_eq!(
-            s.allowed_origins,
-            AllowedOrigins::Listed(vec!["https://app.example.com".into(), "http://localhost:6274".into()])
-        );
+        assert_eq!(s.allowed_origins, AllowedOrigins::Listed(vec!["https://app.example.com".into(), "http://localhost:6274".into()]));
         let p = s.origin_policy("https://mcp.example.com");
         assert!(crate::mcp::http_rules::check_origin(Some("https://app.example.com"), &p).is_ok());
         assert!(crate::mcp::http_rules::check_origin(Some("https://evil.example.com"), &p).is_err());

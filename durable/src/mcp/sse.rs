@@ -45,8 +45,7 @@ pub fn new_stream_id(random: &[u8; STREAM_ID_RANDOM_BYTES]) -> String {
 /// Parses `Last-Event-ID`; `None` for anything we could not have issued.
 pub fn parse_last_event_id(header: &str) -> Option<EventId> {
     let (stream, seq) = header.trim().rsplit_once('.')?;
-    let valid_stream =
-        (1..=64).contains(&stream.len()) && stream.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let valid_stream = (1..=64).contains(&stream.len()) && stream.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     let valid_seq = (1..=20).contains(&seq.len()) && seq.bytes().all(|b| b.is_ascii_digit());
     if !valid_stream || !valid_seq {
         return None;

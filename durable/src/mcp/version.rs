@@ -23,8 +23,7 @@ pub enum Version {
 }
 
 /// Every revision served, newest first (the order `supported` lists use).
-pub const SUPPORTED: [Version; 4] =
-    [Version::V2026_07_28, Version::V2025_11_25, Version::V2025_06_18, Version::V2025_03_26];
+pub const SUPPORTED: [Version; 4] = [Version::V2026_07_28, Version::V2025_11_25, Version::V2025_06_18, Version::V2025_03_26];
 
 /// What `initialize` answers when the client asks for a revision we do not serve.
 pub const LATEST_SESSION: Version = Version::V2025_11_25;

@@ -42,10 +42,7 @@ impl AppView {
         let fail = |why: String| RpcError::new(INTERNAL_ERROR, format!("The object browser page is unavailable: {why}"));
         let assets = self.assets.as_ref().ok_or_else(|| fail(format!("no {BINDING} binding")))?;
         // The host part is ignored by the assets binding; only the path names the file.
-        let mut resp = assets
-            .fetch(format!("https://assets.invalid{VIEW_ASSET_PATH}"), None)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        let mut resp = assets.fetch(format!("https://assets.invalid{VIEW_ASSET_PATH}"), None).await.map_err(|e| fail(e.to_string()))?;
         if resp.status_code() != 200 {
             return Err(fail(format!("{VIEW_ASSET_PATH} answered {}", resp.status_code())));
         }

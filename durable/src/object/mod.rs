@@ -82,7 +82,8 @@ impl UserObject {
     pub fn new(state: State, env: Env) -> Self {
         // Two handles on one state: the object's own, and its hibernatable sockets'.
         let raw = state._inner();
-        let copy: worker::worker_sys::DurableObjectState = worker::wasm_bindgen::JsCast::unchecked_into(worker::js_sys::Object::clone(&raw));
+        let copy: worker::worker_sys::DurableObjectState =
+            worker::wasm_bindgen::JsCast::unchecked_into(worker::js_sys::Object::clone(&raw));
         let state = State::from(copy);
         let sql = state.storage().sql();
         if let Err(e) = migrate(&sql) {
@@ -223,18 +224,16 @@ impl UserObject {
                 scope: vec!["mcp".into()],
                 identity: identity.clone(),
             },
-            Caller::Bearer { token, user_key, grant_id, resource } => {
-                match self.verify(token, user_key, grant_id, resource) {
-                    Ok(caller) => caller,
-                    Err(grants::BearerError::Storage(e)) => return Err(e),
-                    Err(grants::BearerError::Refused(why)) => {
-                        let mut resp = Response::error("unauthorized", 401)?;
-                        let reply = McpReply { auth_error: Some(why.into()), ..Default::default() };
-                        resp.headers_mut().set(REPLY_HEADER, &to_header(&reply))?;
-                        return Ok(resp);
-                    }
+            Caller::Bearer { token, user_key, grant_id, resource } => match self.verify(token, user_key, grant_id, resource) {
+                Ok(caller) => caller,
+                Err(grants::BearerError::Storage(e)) => return Err(e),
+                Err(grants::BearerError::Refused(why)) => {
+                    let mut resp = Response::error("unauthorized", 401)?;
+                    let reply = McpReply { auth_error: Some(why.into()), ..Default::default() };
+                    resp.headers_mut().set(REPLY_HEADER, &to_header(&reply))?;
+                    return Ok(resp);
                 }
-            }
+            },
         };
         // Sessions, events and the audit trail expire in both modes.
         self.ensure_alarm().await;
@@ -315,15 +314,11 @@ const ALARM_AGAIN_MS: i64 = 1000;
 /// documents are bounded at 256 KiB.
 const INTERNAL_BODY_MAX: usize = 256 * 1024;
 
-
 /// Applies the migrations this database has not seen yet. Synchronous SQL in one turn commits
 /// atomically, so a crash never leaves half a migration behind.
 fn migrate(sql: &SqlStorage) -> Result<()> {
     sql.exec(schema::VERSION_TABLE, None)?;
-    let current = db::one(sql, "SELECT MAX(version) FROM schema_version", vec![])?
-        .as_deref()
-        .and_then(|r| db::int(r.first()))
-        .unwrap_or(0);
+    let current = db::one(sql, "SELECT MAX(version) FROM schema_version", vec![])?.as_deref().and_then(|r| db::int(r.first())).unwrap_or(0);
     for m in schema::pending(current) {
         for statement in m.statements {
             sql.exec(statement, None)?;

@@ -74,9 +74,7 @@ pub fn utf8_cut(bytes: &[u8], len: usize) -> usize {
 pub fn normalize_etag(e: &str) -> &str {
     let e = e.trim();
     let e = e.strip_prefix("W/").unwrap_or(e);
-    e.strip_prefix('"')
-        .and_then(|x| x.strip_suffix('"'))
-        .unwrap_or(e)
+    e.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(e)
 }
 
 #[cfg(test)]
@@ -85,18 +83,9 @@ mod tests {
 
     #[test]
     fn text_like_utf8_is_text_and_everything_else_base64() {
-        assert_eq!(
-            encoding_for(Some("text/plain; charset=utf-8"), b"hi"),
-            Encoding::Text
-        );
-        assert_eq!(
-            encoding_for(Some("application/json"), b"{}"),
-            Encoding::Text
-        );
-        assert_eq!(
-            encoding_for(Some("text/plain"), &[0xff, 0xfe]),
-            Encoding::Base64
-        );
+        assert_eq!(encoding_for(Some("text/plain; charset=utf-8"), b"hi"), Encoding::Text);
+        assert_eq!(encoding_for(Some("application/json"), b"{}"), Encoding::Text);
+        assert_eq!(encoding_for(Some("text/plain"), &[0xff, 0xfe]), Encoding::Base64);
         assert_eq!(encoding_for(Some("image/png"), b"PNG"), Encoding::Base64);
         assert_eq!(encoding_for(None, b"hi"), Encoding::Base64);
     }
@@ -114,10 +103,7 @@ mod tests {
         let s = "aé€😀".as_bytes(); // 1 + 2 + 3 + 4 bytes
         for len in 0..=s.len() {
             let cut = utf8_cut(s, len);
-            assert!(
-                cut <= len && std::str::from_utf8(&s[..cut]).is_ok(),
-                "len {len} cut {cut}"
-            );
+            assert!(cut <= len && std::str::from_utf8(&s[..cut]).is_ok(), "len {len} cut {cut}");
             assert!(len - cut < 4);
         }
         assert_eq!(utf8_cut(s, 2), 1);

@@ -89,11 +89,7 @@ pub fn check_delimiter(d: &str) -> Result<(), String> {
 /// the text and once percent-decoded (up to three rounds, catching `%2e%2e` and `%252e`).
 fn check_text(p: &str, prefix_len: usize) -> Result<(), String> {
     if p.len().saturating_add(prefix_len) > MAX_R2_KEY_BYTES {
-        return Err(format!(
-            "it is {} bytes; keys may be at most {} bytes",
-            p.len(),
-            MAX_R2_KEY_BYTES.saturating_sub(prefix_len)
-        ));
+        return Err(format!("it is {} bytes; keys may be at most {} bytes", p.len(), MAX_R2_KEY_BYTES.saturating_sub(prefix_len)));
     }
     let mut text = p.to_owned();
     for _ in 0..4 {
@@ -127,10 +123,8 @@ fn percent_decode(s: &str) -> Option<String> {
 /// Characters that render like `.`.
 const DOT_LOOKALIKES: &[char] = &['\u{2024}', '\u{FE52}', '\u{FF0E}', '\u{3002}', '\u{FF61}'];
 /// Characters that render like `/` or `\`.
-const SLASH_LOOKALIKES: &[char] = &[
-    '\u{2215}', '\u{2044}', '\u{29F8}', '\u{FF0F}', '\u{2571}', '\u{FE68}', '\u{FF3C}', '\u{29F5}',
-    '\u{2216}',
-];
+const SLASH_LOOKALIKES: &[char] =
+    &['\u{2215}', '\u{2044}', '\u{29F8}', '\u{FF0F}', '\u{2571}', '\u{FE68}', '\u{FF3C}', '\u{29F5}', '\u{2216}'];
 
 fn check_lookalikes(s: &str) -> Result<(), String> {
     let folded: String = s
@@ -149,13 +143,8 @@ fn check_lookalikes(s: &str) -> Result<(), String> {
         if folded.starts_with(['/', '\\']) {
             return Err("it must not start with a slash look-alike".into());
         }
-        if folded
-            .split(['/', '\\'])
-            .any(|seg| seg == "." || seg == "..")
-        {
-            return Err(
-                "it must not contain . or .. segments spelled with look-alike characters".into(),
-            );
+        if folded.split(['/', '\\']).any(|seg| seg == "." || seg == "..") {
+            return Err("it must not contain . or .. segments spelled with look-alike characters".into());
         }
     }
     if has_overlong_utf8(s) {
@@ -298,16 +287,7 @@ mod tests {
 
     #[test]
     fn ordinary_and_unicode_keys_pass() {
-        for k in [
-            "a",
-            "docs/readme.md",
-            "x..y",
-            ".env",
-            "日本/語.txt",
-            "a\u{FF0E}b",
-            "100% sure",
-            "a/b/",
-        ] {
+        for k in ["a", "docs/readme.md", "x..y", ".env", "日本/語.txt", "a\u{FF0E}b", "100% sure", "a/b/"] {
             assert!(check_key(k, PREFIX_LEN).is_ok(), "{k:?}");
         }
     }
@@ -330,10 +310,6 @@ mod tests {
     #[test]
     fn delimiters_are_short_and_printable() {
         assert!(check_delimiter("/").is_ok());
-        assert!(
-            check_delimiter("").is_err()
-                && check_delimiter("\n").is_err()
-                && check_delimiter("123456789").is_err()
-        );
+        assert!(check_delimiter("").is_err() && check_delimiter("\n").is_err() && check_delimiter("123456789").is_err());
     }
 }

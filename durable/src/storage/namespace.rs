@@ -18,9 +18,7 @@ impl Namespace {
     /// The namespace of the user with this object key; `None` unless it is 32 lowercase hex, so a
     /// malformed caller can never produce an empty or overlapping prefix.
     pub fn for_user(user_key: &str) -> Option<Namespace> {
-        is_user_key(user_key).then(|| Namespace {
-            prefix: format!("u/{user_key}/"),
-        })
+        is_user_key(user_key).then(|| Namespace { prefix: format!("u/{user_key}/") })
     }
 
     pub fn prefix(&self) -> &str {
@@ -58,14 +56,7 @@ mod tests {
         let ns = Namespace::for_user(A).unwrap();
         assert_eq!(ns.prefix(), format!("u/{A}/"));
         assert_eq!(ns.prefix_len(), PREFIX_LEN);
-        for bad in [
-            "",
-            "u",
-            "../x",
-            &A.to_uppercase(),
-            &format!("{A}/"),
-            &A[..31],
-        ] {
+        for bad in ["", "u", "../x", &A.to_uppercase(), &format!("{A}/"), &A[..31]] {
             assert!(Namespace::for_user(bad).is_none(), "{bad:?}");
         }
     }

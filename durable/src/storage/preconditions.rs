@@ -5,17 +5,10 @@ use super::content::normalize_etag;
 /// Checks `if_match` (the current etag must equal it) and create-only (`if_none_match: "*"`: the
 /// key must not exist) against `current` (the object's etag, `None` when absent). `what` names
 /// the object in the message (`"a.txt"`, `"destination b.txt"`).
-pub fn check(
-    current: Option<&str>,
-    if_match: Option<&str>,
-    create_only: bool,
-    what: &str,
-) -> Result<(), String> {
+pub fn check(current: Option<&str>, if_match: Option<&str>, create_only: bool, what: &str) -> Result<(), String> {
     if create_only {
         if let Some(e) = current {
-            return Err(format!(
-                "Precondition failed: {what} already exists (etag {e}) and if_none_match \"*\" allows creating only."
-            ));
+            return Err(format!("Precondition failed: {what} already exists (etag {e}) and if_none_match \"*\" allows creating only."));
         }
     }
     if let Some(want) = if_match {
@@ -43,27 +36,18 @@ mod tests {
         assert!(check(Some("abc"), Some("abc"), false, "k").is_ok());
         assert!(check(Some("abc"), Some("\"abc\""), false, "k").is_ok());
         let e = check(Some("abc"), Some("xyz"), false, "\"k\"").unwrap_err();
-        assert!(
-            e.contains("Precondition failed") && e.contains("abc") && e.contains("xyz"),
-            "{e}"
-        );
-        assert!(check(None, Some("abc"), false, "k")
-            .unwrap_err()
-            .contains("does not exist"));
+        assert!(e.contains("Precondition failed") && e.contains("abc") && e.contains("xyz"), "{e}");
+        assert!(check(None, Some("abc"), false, "k").unwrap_err().contains("does not exist"));
     }
 
     #[test]
     fn create_only_refuses_an_existing_key() {
         assert!(check(None, None, true, "k").is_ok());
-        assert!(check(Some("e"), None, true, "k")
-            .unwrap_err()
-            .contains("already exists"));
+        assert!(check(Some("e"), None, true, "k").unwrap_err().contains("already exists"));
     }
 
     #[test]
     fn no_precondition_always_passes() {
-        assert!(
-            check(None, None, false, "k").is_ok() && check(Some("e"), None, false, "k").is_ok()
-        );
+        assert!(check(None, None, false, "k").is_ok() && check(Some("e"), None, false, "k").is_ok());
     }
 }

@@ -54,11 +54,7 @@ impl TicketLock {
 
     /// Waits for this caller's turn. The ticket is drawn on the first poll.
     pub fn acquire(&self) -> Acquire {
-        Acquire {
-            state: Rc::clone(&self.state),
-            ticket: None,
-            done: false,
-        }
+        Acquire { state: Rc::clone(&self.state), ticket: None, done: false }
     }
 
     /// Tickets waiting behind the current turn (plus the current one, if any).
@@ -95,10 +91,7 @@ impl Future for Acquire {
             s.wakers.remove(&ticket);
             drop(s);
             this.done = true;
-            Poll::Ready(Turn {
-                state: Rc::clone(&this.state),
-                ticket,
-            })
+            Poll::Ready(Turn { state: Rc::clone(&this.state), ticket })
         } else {
             s.wakers.insert(ticket, cx.waker().clone());
             Poll::Pending

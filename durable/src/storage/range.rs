@@ -41,10 +41,7 @@ pub fn ask(range: Option<&ByteRange>) -> Ask {
             (_, _, Some(s)) => Ask::Suffix { suffix: s },
             (None | Some(0), None, None) => Ask::Whole,
             (None | Some(0), Some(l), None) => Ask::Prefix { length: l },
-            (Some(o), l, None) => Ask::From {
-                offset: o,
-                length: l,
-            },
+            (Some(o), l, None) => Ask::From { offset: o, length: l },
         },
     }
 }
@@ -58,9 +55,7 @@ pub fn span(ask: Ask, size: u64) -> Result<(u64, u64), String> {
         Ask::Suffix { suffix } => Ok((size.saturating_sub(suffix), suffix.min(size))),
         Ask::From { offset, length } => {
             if offset >= size && !(offset == 0 && size == 0) {
-                return Err(format!(
-                    "the range starts at byte {offset}, but the object is {size} bytes"
-                ));
+                return Err(format!("the range starts at byte {offset}, but the object is {size} bytes"));
             }
             let rest = size - offset;
             Ok((offset, length.map_or(rest, |l| l.min(rest))))
@@ -79,39 +74,17 @@ mod tests {
     use super::*;
 
     fn r(offset: Option<u64>, length: Option<u64>, suffix: Option<u64>) -> ByteRange {
-        ByteRange {
-            offset,
-            length,
-            suffix,
-        }
+        ByteRange { offset, length, suffix }
     }
 
     #[test]
     fn client_ranges_map_to_r2_requests() {
         assert_eq!(ask(None), Ask::Whole);
         assert_eq!(ask(Some(&r(None, None, None))), Ask::Whole);
-        assert_eq!(
-            ask(Some(&r(Some(0), Some(5), None))),
-            Ask::Prefix { length: 5 }
-        );
-        assert_eq!(
-            ask(Some(&r(Some(3), None, None))),
-            Ask::From {
-                offset: 3,
-                length: None
-            }
-        );
-        assert_eq!(
-            ask(Some(&r(Some(3), Some(4), None))),
-            Ask::From {
-                offset: 3,
-                length: Some(4)
-            }
-        );
-        assert_eq!(
-            ask(Some(&r(None, None, Some(7)))),
-            Ask::Suffix { suffix: 7 }
-        );
+        assert_eq!(ask(Some(&r(Some(0), Some(5), None))), Ask::Prefix { length: 5 });
+        assert_eq!(ask(Some(&r(Some(3), None, None))), Ask::From { offset: 3, length: None });
+        assert_eq!(ask(Some(&r(Some(3), Some(4), None))), Ask::From { offset: 3, length: Some(4) });
+        assert_eq!(ask(Some(&r(None, None, Some(7)))), Ask::Suffix { suffix: 7 });
     }
 
     #[test]
@@ -120,38 +93,13 @@ mod tests {
         assert_eq!(span(Ask::Prefix { length: 50 }, 10), Ok((0, 10)));
         assert_eq!(span(Ask::Suffix { suffix: 4 }, 10), Ok((6, 4)));
         assert_eq!(span(Ask::Suffix { suffix: 40 }, 10), Ok((0, 10)));
-        assert_eq!(
-            span(
-                Ask::From {
-                    offset: 8,
-                    length: Some(5)
-                },
-                10
-            ),
-            Ok((8, 2))
-        );
-        assert_eq!(
-            span(
-                Ask::From {
-                    offset: 9,
-                    length: None
-                },
-                10
-            ),
-            Ok((9, 1))
-        );
+        assert_eq!(span(Ask::From { offset: 8, length: Some(5) }, 10), Ok((8, 2)));
+        assert_eq!(span(Ask::From { offset: 9, length: None }, 10), Ok((9, 1)));
     }
 
     #[test]
     fn a_range_past_the_end_is_a_precise_error() {
-        let e = span(
-            Ask::From {
-                offset: 10,
-                length: None,
-            },
-            10,
-        )
-        .unwrap_err();
+        let e = span(Ask::From { offset: 10, length: None }, 10).unwrap_err();
         assert!(e.contains("byte 10") && e.contains("10 bytes"), "{e}");
     }
 

@@ -45,8 +45,6 @@ mod tests {
     fn rate_limit_errors_are_recognised() {
         assert!(is_rate_limited("put: Reached maximum write rate (10058)"));
         assert!(is_rate_limited("HTTP 429 Too Many Requests"));
-        assert!(!is_rate_limited(
-            "put: The specified key does not exist (10007)"
-        ));
+        assert!(!is_rate_limited("put: The specified key does not exist (10007)"));
     }
 }

@@ -22,9 +22,12 @@ pub struct Minted {
 /// upload settings; its creator fields are filled in here.
 pub fn create(io: &Io<'_>, kind: Kind, key: &str, expires_secs: u64, mut record: LinkRecord) -> Result<Minted, ToolError> {
     let Some(mint) = io.ctx.links else {
-        return Err(ToolError::Unavailable("Transfer links are not available on this server: it has no COOKIE_ENCRYPTION_KEY to sign them with.".into()));
+        return Err(ToolError::Unavailable(
+            "Transfer links are not available on this server: it has no COOKIE_ENCRYPTION_KEY to sign them with.".into(),
+        ));
     };
-    let link_key = transfer::decode_link_key(&mint.key).ok_or_else(|| ToolError::Unavailable("Transfer links are not available: the server sent no usable link key.".into()))?;
+    let link_key = transfer::decode_link_key(&mint.key)
+        .ok_or_else(|| ToolError::Unavailable("Transfer links are not available: the server sent no usable link key.".into()))?;
     let user_key = io.ctx.user_key;
     let now = db::now_ms();
     let failed = |e: worker::Error| ToolError::storage("Storing the link", e);

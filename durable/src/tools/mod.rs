@@ -60,9 +60,9 @@ pub mod r2;
 use serde_json::{json, Map, Value};
 
 pub use crate::mcp::app::Ui;
-pub use error::ToolError;
 use crate::mcp::version::Version;
 use crate::storage::keys::KeyRules;
+pub use error::ToolError;
 
 /// Declares the tools, one line each: the [`Request`] variant and the module of the tool, which
 /// provides `TOOL`, `Args`, `parse` and (wasm32) `apply`. The order is `tools/list`'s.
@@ -149,8 +149,7 @@ impl Annotations {
     /// A read: changes nothing.
     pub const READ: Annotations = Annotations { read_only: true, destructive: false, idempotent: true, open_world: false };
     /// A write that may replace or remove what is there; repeating it changes nothing more.
-    pub const OVERWRITE: Annotations =
-        Annotations { read_only: false, destructive: true, idempotent: true, open_world: false };
+    pub const OVERWRITE: Annotations = Annotations { read_only: false, destructive: true, idempotent: true, open_world: false };
 }
 
 impl Tool {
@@ -389,13 +388,20 @@ mod tests {
 
     #[test]
     fn read_only_role_sees_only_read_tools() {
-        let names: Vec<String> = list_for(Role::ReadOnly, Version::V2025_11_25)
-            .iter()
-            .filter_map(|d| d["name"].as_str().map(String::from))
-            .collect();
+        let names: Vec<String> =
+            list_for(Role::ReadOnly, Version::V2025_11_25).iter().filter_map(|d| d["name"].as_str().map(String::from)).collect();
         assert_eq!(
             names,
-            ["list_objects", "get_object", "head_object", "recent_changes", "create_download_link", "browse_objects", "ui_get_object", "ui_changes"]
+            [
+                "list_objects",
+                "get_object",
+                "head_object",
+                "recent_changes",
+                "create_download_link",
+                "browse_objects",
+                "ui_get_object",
+                "ui_changes"
+            ]
         );
         assert_eq!(list_for(Role::Writer, Version::V2025_11_25).len(), 17);
     }

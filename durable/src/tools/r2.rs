@@ -15,12 +15,12 @@ use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Bucket, Object, SqlStorage, Storage};
 
 use crate::mcp::version::Version;
-use crate::tools::{Role, ToolError};
-use r2_mcp_wire::transfer::LinkMint;
 use crate::storage::etags::EtagCache;
 use crate::storage::namespace::Namespace;
 use crate::storage::queue::TicketLock;
 use crate::storage::{retry, time};
+use crate::tools::{Role, ToolError};
+use r2_mcp_wire::transfer::LinkMint;
 
 /// Reports progress: `(progress, total, message)`. The host sends it as
 /// `notifications/progress` when the request carried a progress token, and ignores it otherwise.
@@ -167,9 +167,7 @@ fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> worker::Result<Pro
 }
 
 fn js_str(o: &JsValue, field: &str) -> Option<String> {
-    Reflect::get(o, &field.into())
-        .ok()
-        .and_then(|v| v.as_string())
+    Reflect::get(o, &field.into()).ok().and_then(|v| v.as_string())
 }
 
 fn js_num(o: &JsValue, field: &str) -> Option<f64> {
@@ -177,12 +175,7 @@ fn js_num(o: &JsValue, field: &str) -> Option<f64> {
 }
 
 /// `R2Bucket.put` with a body already in JS memory. `Ok(None)` when `onlyIf` refused it.
-pub async fn put(
-    bucket: &Bucket,
-    r2_key: &str,
-    body: &JsValue,
-    opts: &PutOptions<'_>,
-) -> worker::Result<Option<Written>> {
+pub async fn put(bucket: &Bucket, r2_key: &str, body: &JsValue, opts: &PutOptions<'_>) -> worker::Result<Option<Written>> {
     let options = JsObject::new();
     if let Some(e) = opts.only_if_etag {
         let c = JsObject::new();
@@ -192,19 +185,11 @@ pub async fn put(
     Reflect::set(&options, &"httpMetadata".into(), &opts.http_metadata)?;
     Reflect::set(&options, &"customMetadata".into(), &opts.custom_metadata)?;
     let target: &JsValue = bucket.as_ref();
-    let v = JsFuture::from(call(
-        target,
-        "put",
-        &[&r2_key.into(), body, &options.into()],
-    )?)
-    .await?;
+    let v = JsFuture::from(call(target, "put", &[&r2_key.into(), body, &options.into()])?).await?;
     if v.is_null() || v.is_undefined() {
         return Ok(None);
     }
-    Ok(Some(Written {
-        etag: js_str(&v, "etag").unwrap_or_default(),
-        size: js_num(&v, "size").unwrap_or(0.0) as u64,
-    }))
+    Ok(Some(Written { etag: js_str(&v, "etag").unwrap_or_default(), size: js_num(&v, "size").unwrap_or(0.0) as u64 }))
 }
 
 /// What a streamed copy did.
@@ -273,9 +258,7 @@ where
                 }
                 retries += 1;
                 match retry::backoff(retries, js_sys::Math::random()) {
-                    Some(ms) => {
-                        worker::Delay::from(std::time::Duration::from_millis(u64::from(ms))).await
-                    }
+                    Some(ms) => worker::Delay::from(std::time::Duration::from_millis(u64::from(ms))).await,
                     None => return Err(ToolError::RateLimited { op: op.to_owned(), key: key.to_owned() }),
                 }
             }
@@ -291,10 +274,7 @@ pub async fn etags_of(io: &Io<'_>, keys: &[&str]) -> Result<Vec<Option<String>>,
         async move { head(io.bucket, &r2_key, k).await }
     }))
     .await;
-    heads
-        .into_iter()
-        .map(|h| h.map(|o| o.map(|o| o.etag())))
-        .collect()
+    heads.into_iter().map(|h| h.map(|o| o.map(|o| o.etag()))).collect()
 }
 
 /// A head of the user's `key`, stored at `r2_key`.

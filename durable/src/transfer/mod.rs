@@ -253,9 +253,7 @@ impl LinkError {
             LinkError::Used => {
                 "This upload link was already used: it takes one upload. Create a new one with create_upload_link.".to_owned()
             }
-            LinkError::WrongMethod { kind: Kind::Download } => {
-                "This is a download link: GET it (curl -fLo <file> '<url>').".to_owned()
-            }
+            LinkError::WrongMethod { kind: Kind::Download } => "This is a download link: GET it (curl -fLo <file> '<url>').".to_owned(),
             LinkError::WrongMethod { kind: Kind::Upload } => {
                 "This is an upload link: PUT the body (curl -fT <file> '<url>'), or PUT parts with ?part=N and POST ?complete.".to_owned()
             }
@@ -286,9 +284,7 @@ pub fn expires_in(asked: Option<u64>, tool: &str) -> Result<u64, String> {
     match asked {
         None => Ok(DEFAULT_EXPIRES_SECS),
         Some(s) if (MIN_EXPIRES_SECS..=MAX_EXPIRES_SECS).contains(&s) => Ok(s),
-        Some(_) => Err(format!(
-            "Invalid expires_in for {tool}: from {MIN_EXPIRES_SECS} to {MAX_EXPIRES_SECS} seconds (24 hours)"
-        )),
+        Some(_) => Err(format!("Invalid expires_in for {tool}: from {MIN_EXPIRES_SECS} to {MAX_EXPIRES_SECS} seconds (24 hours)")),
     }
 }
 
@@ -334,18 +330,12 @@ pub fn plan(parts: &[Part], max_size: Option<u64>) -> Result<u64, String> {
         return Err("No part was uploaded: PUT the body to the link (or parts with ?part=N) first.".into());
     };
     if let Some((i, p)) = parts.iter().enumerate().find(|(i, p)| usize::from(p.number) != i + 1) {
-        return Err(format!(
-            "Part {} is missing: parts must be numbered 1, 2, 3, … without gaps (found part {} next).",
-            i + 1,
-            p.number
-        ));
+        return Err(format!("Part {} is missing: parts must be numbered 1, 2, 3, … without gaps (found part {} next).", i + 1, p.number));
     }
     if parts.len() > 1 {
         let size = parts[0].size;
         if size < MIN_PART_BYTES {
-            return Err(format!(
-                "Part 1 is {size} bytes; every part but the last must be at least {MIN_PART_BYTES} bytes (5 MiB)."
-            ));
+            return Err(format!("Part 1 is {size} bytes; every part but the last must be at least {MIN_PART_BYTES} bytes (5 MiB)."));
         }
         if let Some(p) = parts[..parts.len() - 1].iter().find(|p| p.size != size) {
             return Err(format!(

@@ -29,11 +29,8 @@ pub fn insert(sql: &SqlStorage, hash: &str, link: &Link) -> worker::Result<()> {
 
 /// The link whose token hashes to `hash`.
 pub fn find(sql: &SqlStorage, hash: &str) -> worker::Result<Option<Link>> {
-    let row = db::one(
-        sql,
-        "SELECT link_id, grant_id, kind, key, expires_ms, record FROM transfer_links WHERE hash = ?",
-        vec![hash.into()],
-    )?;
+    let row =
+        db::one(sql, "SELECT link_id, grant_id, kind, key, expires_ms, record FROM transfer_links WHERE hash = ?", vec![hash.into()])?;
     let Some(r) = row else { return Ok(None) };
     let (Some(link_id), Some(grant_id), Some(kind), Some(key), Some(expires_ms)) =
         (db::text(r.first()), db::text(r.get(1)), db::text(r.get(2)).and_then(|k| Kind::parse(&k)), db::text(r.get(3)), db::int(r.get(4)))
@@ -79,10 +76,7 @@ pub fn spend(sql: &SqlStorage, link_id: &str) -> worker::Result<()> {
          WHERE link_id = ?",
         vec![link_id.into()],
     )?;
-    sql.exec(
-        "DELETE FROM transfer_parts WHERE hash IN (SELECT hash FROM transfer_links WHERE link_id = ?)",
-        vec![link_id.into()],
-    )?;
+    sql.exec("DELETE FROM transfer_parts WHERE hash IN (SELECT hash FROM transfer_links WHERE link_id = ?)", vec![link_id.into()])?;
     Ok(())
 }
 

@@ -56,14 +56,7 @@ fn link_keys_travel_as_base64url() {
 }
 
 fn link(kind: Kind) -> Link {
-    Link {
-        link_id: "id".into(),
-        grant_id: "g".into(),
-        kind,
-        key: "a/b.bin".into(),
-        expires_ms: 10_000,
-        record: LinkRecord::default(),
-    }
+    Link { link_id: "id".into(), grant_id: "g".into(), kind, key: "a/b.bin".into(), expires_ms: 10_000, record: LinkRecord::default() }
 }
 
 #[test]

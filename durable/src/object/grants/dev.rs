@@ -7,9 +7,9 @@ use super::{error, mint, seal_props, server_error, tokens, write_issue, Row};
 use crate::grants::rules::{self, NewTokens};
 use crate::grants::sealed::{self, GrantKey};
 use crate::grants::token;
+use crate::object::db::{now_secs, random_array};
 use r2_mcp_wire::user_calls::{DevToken, GrantProps, UserReply};
 use r2_mcp_wire::user_key;
-use crate::object::db::{now_secs, random_array};
 
 /// `POST /oauth/dev-token`: opens a grant and redeems it at once (DEV_MODE, loopback only; the
 /// front Worker refuses the route otherwise). Same tables, same sealing as a real login.

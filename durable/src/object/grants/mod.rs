@@ -114,10 +114,7 @@ pub fn open_grant(sql: &SqlStorage, call: OpenGrant) -> worker::Result<UserReply
     if seen.is_some() {
         return Ok(UserReply::refused(ErrorCode::InvalidRequest, "this login was already completed"));
     }
-    sql.exec(
-        "INSERT INTO login_states (state_hash, used_at) VALUES (?, ?)",
-        vec![call.login_state_hash.as_str().into(), now.into()],
-    )?;
+    sql.exec("INSERT INTO login_states (state_hash, used_at) VALUES (?, ?)", vec![call.login_state_hash.as_str().into(), now.into()])?;
 
     let user_key = user_key(&call.props.identity.iss, &call.props.identity.sub);
     let grant_id = call.routing.grant_id.clone();
@@ -147,13 +144,7 @@ pub fn open_grant(sql: &SqlStorage, call: OpenGrant) -> worker::Result<UserReply
         now,
         &call.lifetimes,
     );
-    let row = Row {
-        code_wrap: Some(sealed::wrap(&key, &code)),
-        record,
-        props,
-        refresh_wrap: None,
-        previous_refresh_wrap: None,
-    };
+    let row = Row { code_wrap: Some(sealed::wrap(&key, &code)), record, props, refresh_wrap: None, previous_refresh_wrap: None };
     save(sql, &row)?;
     Ok(UserReply::Opened { code })
 }
@@ -381,11 +372,9 @@ pub fn revoke_token(sql: &SqlStorage, call: RevokeCall, ended: &mut Ended) -> wo
         if let Some(row) = load(sql, parts.grant_id)? {
             let hash = token::hash(&call.token);
             let r = &row.record;
-            let names_it = [Some(&r.code_hash), r.refresh_hash.as_ref(), r.previous_refresh_hash.as_ref()]
-                .into_iter()
-                .flatten()
-                .any(|h| *h == hash)
-                || access_token_of(sql, &hash, parts.grant_id)?.is_some();
+            let names_it =
+                [Some(&r.code_hash), r.refresh_hash.as_ref(), r.previous_refresh_hash.as_ref()].into_iter().flatten().any(|h| *h == hash)
+                    || access_token_of(sql, &hash, parts.grant_id)?.is_some();
             if names_it && r.client_id == call.client_id && !r.revoked {
                 revoke(sql, row, ended)?;
             }

@@ -32,10 +32,7 @@ pub async fn run(host: &Host, out: &Out, session_key: &str, script: Script, canc
             Step::Disconnect { retry_ms } => out.disconnect(host, retry_ms),
             Step::Ask { method, params } => {
                 if !out.is_stream() {
-                    answer = Some(Err(RpcError::new(
-                        INTERNAL_ERROR,
-                        "this request needs a text/event-stream response to ask the client",
-                    )));
+                    answer = Some(Err(RpcError::new(INTERNAL_ERROR, "this request needs a text/event-stream response to ask the client")));
                     continue;
                 }
                 let (id, rx) = host.inflight.ask(session_key);

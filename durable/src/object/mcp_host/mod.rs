@@ -91,9 +91,7 @@ pub struct McpHost {
 impl McpHost {
     /// `sockets_state`: a second handle on the object's state, for its hibernatable sockets.
     pub fn new(state: &State, sockets_state: State, env: &Env, sql: SqlStorage) -> Self {
-        let lookup = |name: &str| {
-            env.var(name).ok().map(|v| v.to_string()).or_else(|| env.secret(name).ok().map(|v| v.to_string()))
-        };
+        let lookup = |name: &str| env.var(name).ok().map(|v| v.to_string()).or_else(|| env.secret(name).ok().map(|v| v.to_string()));
         let settings = Settings::from_lookup(lookup);
         if let Err((name, why)) = &settings {
             worker::console_error!("setting {name} is invalid: {why}");

@@ -8,13 +8,13 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::object::r2tools::{Change, ChangeKind};
 use super::{emit, Host};
 use crate::mcp::dispatch::tag_subscription;
 use crate::mcp::jsonrpc::notification;
 use crate::mcp::resources::uri_for_key;
 use crate::mcp::sse;
 use crate::object::db;
+use crate::object::r2tools::{Change, ChangeKind};
 
 pub fn changes(host: &Host, user_key: &str, changes: &[Change]) {
     if changes.is_empty() {

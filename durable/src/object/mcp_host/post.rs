@@ -82,14 +82,8 @@ pub async fn handle(
     let now = db::now_ms() as u64;
     let mut stored: Option<Stored> = None;
     if version.is_stateless() && !is_initialize {
-        refuse!(http_rules::check_standard_headers(
-            &msg,
-            header(&req, "Mcp-Method").as_deref(),
-            header(&req, "Mcp-Name").as_deref()
-        ));
-    } else if let SessionNeed::Lookup(id) =
-        refuse!(http_rules::session_rule(is_initialize, header(&req, "Mcp-Session-Id").as_deref()))
-    {
+        refuse!(http_rules::check_standard_headers(&msg, header(&req, "Mcp-Method").as_deref(), header(&req, "Mcp-Name").as_deref()));
+    } else if let SessionNeed::Lookup(id) = refuse!(http_rules::session_rule(is_initialize, header(&req, "Mcp-Session-Id").as_deref())) {
         match host.sessions.load_for(&id, caller.owner(), now, settings.session_policy())? {
             Some(mut s) => {
                 host.sessions.touch(&mut s, now)?;
@@ -148,16 +142,10 @@ async fn execute(host: &Rc<Host>, asker: Asker, outcome: Outcome, reply: &mut Mc
             }
         }
         Outcome::CallTool { call, request } => work::tool(host, asker, call, request).await,
-        Outcome::ListResources { call, cursor, extra } => {
-            work::resource(host, &asker, &call, ResourceWork::List { cursor, extra }).await
-        }
-        Outcome::ReadResource { call, uri, key } => {
-            work::resource(host, &asker, &call, ResourceWork::Read { uri, key }).await
-        }
+        Outcome::ListResources { call, cursor, extra } => work::resource(host, &asker, &call, ResourceWork::List { cursor, extra }).await,
+        Outcome::ReadResource { call, uri, key } => work::resource(host, &asker, &call, ResourceWork::Read { uri, key }).await,
         Outcome::ReadView { call } => work::resource(host, &asker, &call, ResourceWork::View).await,
-        Outcome::CompleteKeys { call, prefix } => {
-            work::resource(host, &asker, &call, ResourceWork::Complete { prefix }).await
-        }
+        Outcome::CompleteKeys { call, prefix } => work::resource(host, &asker, &call, ResourceWork::Complete { prefix }).await,
         Outcome::Run { call, script } => work::script(host, asker, call, script).await,
         Outcome::Cancel { request_id, .. } => {
             host.inflight.cancel(&asker.session_key(), &request_id);
@@ -205,10 +193,5 @@ async fn read_capped(req: &mut Request, declared: Option<u64>) -> Body {
 
 /// 2026-07-28: the client's name from `_meta`, for the audit trail.
 fn stateless_client_name(params: Option<&serde_json::Map<String, Value>>) -> Option<String> {
-    params?
-        .get("_meta")?
-        .get(meta::KEY_CLIENT_INFO)?
-        .get("name")?
-        .as_str()
-        .map(|n| jsonrpc::clip(n, 128).to_owned())
+    params?.get("_meta")?.get(meta::KEY_CLIENT_INFO)?.get("name")?.as_str().map(|n| jsonrpc::clip(n, 128).to_owned())
 }

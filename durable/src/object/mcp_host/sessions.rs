@@ -68,8 +68,7 @@ impl Sessions {
         let json = to_json(record)?;
         let rows = match self.rows.get() {
             Some(n) => n,
-            None => db::int(db::one(&self.sql, "SELECT COUNT(*) FROM mcp_sessions", vec![])?.as_ref().and_then(|r| r.first()))
-                .unwrap_or(0),
+            None => db::int(db::one(&self.sql, "SELECT COUNT(*) FROM mcp_sessions", vec![])?.as_ref().and_then(|r| r.first())).unwrap_or(0),
         };
         self.sql.exec(
             "INSERT INTO mcp_sessions (id, user_key, record, get_stream, get_seq, last_seen_ms, grant_id) VALUES (?, ?, ?, ?, 0, ?, ?)",
@@ -107,10 +106,8 @@ impl Sessions {
         }
         for ids in dropped.chunks(50) {
             let marks = vec!["?"; ids.len()].join(", ");
-            self.sql.exec(
-                &format!("DELETE FROM mcp_events WHERE session_id IN ({marks})"),
-                ids.iter().map(|id| s(id)).collect::<Vec<_>>(),
-            )?;
+            self.sql
+                .exec(&format!("DELETE FROM mcp_events WHERE session_id IN ({marks})"), ids.iter().map(|id| s(id)).collect::<Vec<_>>())?;
         }
         self.rows.set(Some(rows - dropped.len() as i64));
         Ok(dropped)
@@ -143,10 +140,7 @@ impl Sessions {
         if now_ms.saturating_sub(stored.record.last_seen_ms) >= TOUCH_EVERY_MS {
             let id = stored.record.id.clone();
             self.forget_on_error(&id, || {
-                self.sql.exec(
-                    "UPDATE mcp_sessions SET last_seen_ms = ? WHERE id = ?",
-                    vec![SqlStorageValue::from(now_ms as i64), s(&id)],
-                )
+                self.sql.exec("UPDATE mcp_sessions SET last_seen_ms = ? WHERE id = ?", vec![SqlStorageValue::from(now_ms as i64), s(&id)])
             })?;
             stored.record.touch(now_ms);
             if let Some(kept) = self.recent.borrow_mut().get_mut(&id) {

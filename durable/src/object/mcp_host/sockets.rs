@@ -139,7 +139,8 @@ impl Sockets {
 
     /// Whether `stream` is a listen stream registered by `grant` (the only one who may attach it).
     pub fn listen_of(&self, stream: &str, grant: &str) -> worker::Result<bool> {
-        Ok(db::one(&self.sql, "SELECT 1 FROM mcp_listens WHERE stream_id = ? AND grant_id = ?", vec![stream.into(), grant.into()])?.is_some())
+        Ok(db::one(&self.sql, "SELECT 1 FROM mcp_listens WHERE stream_id = ? AND grant_id = ?", vec![stream.into(), grant.into()])?
+            .is_some())
     }
 
     /// The open listen streams with their filters.

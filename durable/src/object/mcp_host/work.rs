@@ -13,6 +13,7 @@ use worker::{Response, Result};
 
 use super::emit::Out;
 use super::sessions::Stored;
+use super::sockets::Listening;
 use super::streams::{self, Kind};
 use super::{fixtures, notify, replies, Host};
 use crate::mcp::app;
@@ -24,7 +25,6 @@ use crate::mcp::pagination::Cursor;
 use crate::mcp::sse::{self, EventId};
 use crate::mcp::version::Version;
 use crate::object::r2tools::ToolContext;
-use super::sockets::Listening;
 use crate::object::McpCaller;
 use crate::tools::{Request, Role};
 use r2_mcp_wire::mcp_call::McpReply;
@@ -151,9 +151,17 @@ pub async fn tool(host: &Rc<Host>, asker: Asker, call: Call, request: Request) -
 
 /// What a resource effect asks of the R2 side.
 pub enum ResourceWork {
-    List { cursor: Option<Cursor>, extra: Vec<Value> },
-    Read { uri: String, key: String },
-    Complete { prefix: String },
+    List {
+        cursor: Option<Cursor>,
+        extra: Vec<Value>,
+    },
+    Read {
+        uri: String,
+        key: String,
+    },
+    Complete {
+        prefix: String,
+    },
     /// The object browser's page (`ui://`, MCP Apps), from the static assets.
     View,
 }

@@ -77,7 +77,8 @@ impl R2Tools {
         match call.op {
             LinkOp::Download => download(&io, hash, link).map(|r| (r, Vec::new())),
             LinkOp::Part | LinkOp::Whole => {
-                let others = if call.op == LinkOp::Whole { 0 } else { sqlite::others_size(&self.sql, hash, call.part).map_err(internal)? };
+                let others =
+                    if call.op == LinkOp::Whole { 0 } else { sqlite::others_size(&self.sql, hash, call.part).map_err(internal)? };
                 transfer::check_part(&link, call.part, call.size, others)?;
                 let key = link.key.clone();
                 let upload_id = ensure_upload(&io, hash, link, call.content_type).await?;

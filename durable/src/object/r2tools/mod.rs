@@ -26,14 +26,14 @@ use std::cell::{Cell, RefCell};
 use serde_json::Value;
 use worker::{Bucket, Env, SqlStorage, State, Storage};
 
-pub use crate::tools::r2::ToolContext;
-pub use crate::tools::{Change, ChangeKind};
 use crate::mcp::jsonrpc::{RpcError, INTERNAL_ERROR};
 use crate::storage::etags::EtagCache;
 use crate::storage::namespace::Namespace;
 use crate::storage::queue::TicketLock;
 use crate::tools::journal::sqlite as journal;
 use crate::tools::r2::Io;
+pub use crate::tools::r2::ToolContext;
+pub use crate::tools::{Change, ChangeKind};
 use crate::tools::{Request, ToolError, ToolOutcome};
 
 /// The user's R2 tools. One per object instance; the write queue lives here, so every session
@@ -82,7 +82,9 @@ impl R2Tools {
             return ToolOutcome::error(ToolError::Unavailable("Your account has no storage namespace; sign in again.".into()));
         };
         let Some(bucket) = &self.bucket else {
-            return ToolOutcome::error(ToolError::Unavailable("Object storage is not configured on this server (R2 binding BUCKET).".into()));
+            return ToolOutcome::error(ToolError::Unavailable(
+                "Object storage is not configured on this server (R2 binding BUCKET).".into(),
+            ));
         };
         request.run(&self.io(bucket, &ns, ctx)).await
     }

@@ -7,49 +7,34 @@ use serde_json::Value;
 use worker::{Bucket, Include};
 
 use super::{internal, ToolContext};
-use crate::tools::links;
-use crate::tools::r2::Io;
-use crate::transfer::{self, Kind, LinkRecord};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::pagination::Cursor;
 use crate::mcp::resources::{self as res, ObjectEntry};
 use crate::storage::content::Body;
 use crate::storage::namespace::Namespace;
 use crate::storage::range::RESOURCE_READ_LIMIT;
+use crate::tools::links;
 use crate::tools::r2;
+use crate::tools::r2::Io;
+use crate::transfer::{self, Kind, LinkRecord};
 
 /// Resources per `resources/list` page.
 const PAGE: u32 = 200;
 /// Keys looked at for one completion.
 const COMPLETE_LIMIT: u32 = 100;
 
-pub async fn list(
-    bucket: &Bucket,
-    ns: &Namespace,
-    _ctx: &ToolContext<'_>,
-    cursor: Option<String>,
-) -> Result<Value, RpcError> {
+pub async fn list(bucket: &Bucket, ns: &Namespace, _ctx: &ToolContext<'_>, cursor: Option<String>) -> Result<Value, RpcError> {
     // The host passes R2's cursor; accept our encoded form too.
-    let cursor = cursor
-        .filter(|c| !c.is_empty())
-        .map(|c| match Cursor::decode(&c) {
-            Ok(Cursor::Upstream(u)) => u,
-            _ => c,
-        });
-    let mut req = bucket
-        .list()
-        .prefix(ns.prefix())
-        .limit(PAGE)
-        .include(vec![Include::HttpMetadata]);
+    let cursor = cursor.filter(|c| !c.is_empty()).map(|c| match Cursor::decode(&c) {
+        Ok(Cursor::Upstream(u)) => u,
+        _ => c,
+    });
+    let mut req = bucket.list().prefix(ns.prefix()).limit(PAGE).include(vec![Include::HttpMetadata]);
     if let Some(c) = cursor {
         req = req.cursor(c);
     }
-    let listed = req.execute().await.map_err(|e| {
-        RpcError::invalid_params(format!(
-            "Invalid cursor or listing failed: {}",
-            r2::message(&e)
-        ))
-    })?;
+    let listed =
+        req.execute().await.map_err(|e| RpcError::invalid_params(format!("Invalid cursor or listing failed: {}", r2::message(&e))))?;
     let objects: Vec<ObjectEntry> = listed
         .objects()
         .iter()
@@ -63,21 +48,14 @@ pub async fn list(
             })
         })
         .collect();
-    let next = if listed.truncated() {
-        listed.cursor()
-    } else {
-        None
-    };
+    let next = if listed.truncated() { listed.cursor() } else { None };
     Ok(res::list_result(Vec::new(), &objects, next.as_deref()))
 }
 
 pub async fn read(io: &Io<'_>, uri: &str, key: &str) -> Result<Value, RpcError> {
     let (bucket, ctx) = (io.bucket, io.ctx);
     let r2_key = io.ns.to_r2(key);
-    let head = bucket
-        .head(r2_key.as_str())
-        .await
-        .map_err(|e| internal(format!("R2: {}", r2::message(&e))))?;
+    let head = bucket.head(r2_key.as_str()).await.map_err(|e| internal(format!("R2: {}", r2::message(&e))))?;
     let Some(head) = head else {
         return Err(res::not_found(ctx.version, uri));
     };
@@ -112,9 +90,8 @@ pub async fn read(io: &Io<'_>, uri: &str, key: &str) -> Result<Value, RpcError> 
         .map_err(|e| internal(format!("R2: {}", r2::message(&e))))?
         .filter(|o| o.body().is_some())
         .ok_or_else(|| internal("the object changed while it was being read; read it again"))?;
-    let bytes = r2::read_body(&object, object.size(), RESOURCE_READ_LIMIT)
-        .await
-        .map_err(|e| internal(format!("R2: {}", r2::message(&e))))?;
+    let bytes =
+        r2::read_body(&object, object.size(), RESOURCE_READ_LIMIT).await.map_err(|e| internal(format!("R2: {}", r2::message(&e))))?;
     let ct = r2::content_type(&object);
     Ok(res::read_result(uri, ct.as_deref(), Body::of(ct.as_deref(), bytes)))
 }
@@ -128,11 +105,7 @@ pub async fn complete(bucket: &Bucket, ns: &Namespace, prefix: &str) -> Result<V
         .execute()
         .await
         .map_err(|e| internal(format!("R2: {}", r2::message(&e))))?;
-    let mut values: Vec<String> = listed
-        .delimited_prefixes()
-        .iter()
-        .filter_map(|p| ns.from_r2(p).map(str::to_owned))
-        .collect();
+    let mut values: Vec<String> = listed.delimited_prefixes().iter().filter_map(|p| ns.from_r2(p).map(str::to_owned)).collect();
     values.extend(listed.objects().iter().filter_map(|o| {
         let k = o.key();
         ns.from_r2(&k).map(str::to_owned)

@@ -83,18 +83,9 @@ impl Operation {
 
     /// The inverse of [`Operation::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Put,
-            Self::Delete,
-            Self::Copy,
-            Self::Move,
-            Self::Upload,
-            Self::DownloadLink,
-            Self::UploadLink,
-            Self::Download,
-        ]
-        .into_iter()
-        .find(|o| o.as_str() == s)
+        [Self::Put, Self::Delete, Self::Copy, Self::Move, Self::Upload, Self::DownloadLink, Self::UploadLink, Self::Download]
+            .into_iter()
+            .find(|o| o.as_str() == s)
     }
 
     /// Whether it changes objects (only those are ever an intent).
@@ -152,15 +143,8 @@ pub fn encode_cursor(before_seq: i64) -> String {
 /// Decodes a cursor we issued; anything else is a precise tool error.
 pub fn decode_cursor(s: &str) -> Result<i64, ToolError> {
     let bad = || ToolError::Invalid("Invalid cursor for recent_changes: pass next_cursor from the previous page".into());
-    let text = B64
-        .decode(s.trim())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(bad)?;
-    text.strip_prefix("audit:")
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .ok_or_else(bad)
+    let text = B64.decode(s.trim()).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(bad)?;
+    text.strip_prefix("audit:").and_then(|n| n.parse::<i64>().ok()).filter(|n| *n > 0).ok_or_else(bad)
 }
 
 /// Where a `recent_changes` page starts: below the cursor's `seq`, or (no cursor) past any `seq`
@@ -176,11 +160,7 @@ pub fn page_start(cursor: Option<&str>) -> Result<i64, ToolError> {
 pub fn page(mut rows: Vec<Record>, page: usize) -> (Vec<Record>, Option<String>) {
     let more = rows.len() > page;
     rows.truncate(page);
-    let next = if more {
-        rows.last().map(|r| encode_cursor(r.seq))
-    } else {
-        None
-    };
+    let next = if more { rows.last().map(|r| encode_cursor(r.seq)) } else { None };
     (rows, next)
 }
 
@@ -205,10 +185,7 @@ pub struct Intent {
 pub enum Observed {
     /// Put, copy, move: the destination's etag now (`None`: absent) and, for move, whether the
     /// source still exists.
-    Destination {
-        etag: Option<String>,
-        source_exists: bool,
-    },
+    Destination { etag: Option<String>, source_exists: bool },
     /// Delete: for each of the intent's keys in order, whether it still exists.
     Remaining(Vec<bool>),
 }
@@ -227,9 +204,7 @@ pub struct Settled {
 pub fn keys_to_check(intent: &Intent) -> Vec<&str> {
     match intent.op {
         Operation::Delete | Operation::Move => intent.keys.iter().map(String::as_str).collect(),
-        Operation::Put | Operation::Copy | Operation::Upload => {
-            intent.keys.last().map(String::as_str).into_iter().collect()
-        }
+        Operation::Put | Operation::Copy | Operation::Upload => intent.keys.last().map(String::as_str).into_iter().collect(),
         Operation::DownloadLink | Operation::UploadLink | Operation::Download => Vec::new(),
     }
 }
@@ -248,25 +223,10 @@ pub fn settle(intent: &Intent, observed: &Observed) -> Option<Settled> {
             if gone.is_empty() {
                 return None;
             }
-            let before = if gone.len() == 1 && intent.keys.len() == 1 {
-                intent.etag_before.clone()
-            } else {
-                None
-            };
-            Some(Settled {
-                op: Operation::Delete,
-                keys: gone,
-                etag_before: before,
-                etag_after: None,
-            })
+            let before = if gone.len() == 1 && intent.keys.len() == 1 { intent.etag_before.clone() } else { None };
+            Some(Settled { op: Operation::Delete, keys: gone, etag_before: before, etag_after: None })
         }
-        (
-            op,
-            Observed::Destination {
-                etag,
-                source_exists,
-            },
-        ) if op != Operation::Delete && op.writes() => {
+        (op, Observed::Destination { etag, source_exists }) if op != Operation::Delete && op.writes() => {
             // Applied iff the destination now holds an object other than the one before it. An
             // absent destination cannot be this write's doing.
             let after = etag.as_ref()?;
@@ -274,17 +234,8 @@ pub fn settle(intent: &Intent, observed: &Observed) -> Option<Settled> {
                 return None;
             }
             // A move whose source still exists stopped after its copy: record what happened.
-            let op = if op == Operation::Move && *source_exists {
-                Operation::Copy
-            } else {
-                op
-            };
-            Some(Settled {
-                op,
-                keys: intent.keys.clone(),
-                etag_before: intent.etag_before.clone(),
-                etag_after: Some(after.clone()),
-            })
+            let op = if op == Operation::Move && *source_exists { Operation::Copy } else { op };
+            Some(Settled { op, keys: intent.keys.clone(), etag_before: intent.etag_before.clone(), etag_after: Some(after.clone()) })
         }
         _ => None,
     }
@@ -340,16 +291,7 @@ mod tests {
     #[test]
     fn record_json_matches_the_output_schema_fields() {
         let v = rec(7).to_json();
-        for f in [
-            "time",
-            "session",
-            "client",
-            "operation",
-            "keys",
-            "etag_before",
-            "etag_after",
-            "link",
-        ] {
+        for f in ["time", "session", "client", "operation", "keys", "etag_before", "etag_after", "link"] {
             assert!(v.get(f).is_some(), "{f}");
         }
         assert_eq!(v["time"], "1970-01-01T00:00:00.000Z");
@@ -388,18 +330,11 @@ mod tests {
     }
 
     fn intent(op: Operation, keys: &[&str], before: Option<&str>) -> Intent {
-        Intent {
-            op,
-            keys: keys.iter().map(|k| k.to_string()).collect(),
-            etag_before: before.map(str::to_string),
-        }
+        Intent { op, keys: keys.iter().map(|k| k.to_string()).collect(), etag_before: before.map(str::to_string) }
     }
 
     fn dest(etag: Option<&str>, source_exists: bool) -> Observed {
-        Observed::Destination {
-            etag: etag.map(str::to_string),
-            source_exists,
-        }
+        Observed::Destination { etag: etag.map(str::to_string), source_exists }
     }
 
     #[test]
@@ -414,59 +349,28 @@ mod tests {
 
     #[test]
     fn a_put_that_never_ran_records_nothing() {
-        assert_eq!(
-            settle(
-                &intent(Operation::Put, &["a"], Some("e1")),
-                &dest(Some("e1"), false)
-            ),
-            None
-        );
-        assert_eq!(
-            settle(&intent(Operation::Put, &["a"], None), &dest(None, false)),
-            None
-        );
+        assert_eq!(settle(&intent(Operation::Put, &["a"], Some("e1")), &dest(Some("e1"), false)), None);
+        assert_eq!(settle(&intent(Operation::Put, &["a"], None), &dest(None, false)), None);
     }
 
     #[test]
     fn a_create_is_applied_when_the_key_now_exists() {
-        let s = settle(
-            &intent(Operation::Put, &["a"], None),
-            &dest(Some("e9"), false),
-        )
-        .unwrap();
+        let s = settle(&intent(Operation::Put, &["a"], None), &dest(Some("e9"), false)).unwrap();
         assert_eq!(s.etag_before, None);
         assert_eq!(s.etag_after.as_deref(), Some("e9"));
     }
 
     #[test]
     fn a_missing_destination_is_never_the_writes_doing() {
-        assert_eq!(
-            settle(
-                &intent(Operation::Put, &["a"], Some("e1")),
-                &dest(None, false)
-            ),
-            None
-        );
-        assert_eq!(
-            settle(
-                &intent(Operation::Copy, &["s", "d"], Some("e1")),
-                &dest(None, true)
-            ),
-            None
-        );
+        assert_eq!(settle(&intent(Operation::Put, &["a"], Some("e1")), &dest(None, false)), None);
+        assert_eq!(settle(&intent(Operation::Copy, &["s", "d"], Some("e1")), &dest(None, true)), None);
     }
 
     #[test]
     fn a_move_that_stopped_after_its_copy_is_recorded_as_a_copy() {
         let i = intent(Operation::Move, &["s", "d"], None);
-        assert_eq!(
-            settle(&i, &dest(Some("e2"), true)).unwrap().op,
-            Operation::Copy
-        );
-        assert_eq!(
-            settle(&i, &dest(Some("e2"), false)).unwrap().op,
-            Operation::Move
-        );
+        assert_eq!(settle(&i, &dest(Some("e2"), true)).unwrap().op, Operation::Copy);
+        assert_eq!(settle(&i, &dest(Some("e2"), false)).unwrap().op, Operation::Move);
         assert_eq!(settle(&i, &dest(None, true)), None);
     }
 
@@ -476,10 +380,7 @@ mod tests {
         let s = settle(&i, &Observed::Remaining(vec![false, true, false])).unwrap();
         assert_eq!(s.keys, vec!["a", "c"]);
         assert_eq!(s.etag_before, None);
-        assert_eq!(
-            settle(&i, &Observed::Remaining(vec![true, true, true])),
-            None
-        );
+        assert_eq!(settle(&i, &Observed::Remaining(vec![true, true, true])), None);
     }
 
     #[test]
@@ -499,39 +400,15 @@ mod tests {
 
     #[test]
     fn mismatched_observations_record_nothing() {
-        assert_eq!(
-            settle(
-                &intent(Operation::Delete, &["a"], None),
-                &dest(Some("e"), false)
-            ),
-            None
-        );
-        assert_eq!(
-            settle(
-                &intent(Operation::Put, &["a"], None),
-                &Observed::Remaining(vec![false])
-            ),
-            None
-        );
+        assert_eq!(settle(&intent(Operation::Delete, &["a"], None), &dest(Some("e"), false)), None);
+        assert_eq!(settle(&intent(Operation::Put, &["a"], None), &Observed::Remaining(vec![false])), None);
     }
 
     #[test]
     fn keys_to_check_follow_the_operation() {
-        assert_eq!(
-            keys_to_check(&intent(Operation::Put, &["a"], None)),
-            vec!["a"]
-        );
-        assert_eq!(
-            keys_to_check(&intent(Operation::Copy, &["s", "d"], None)),
-            vec!["d"]
-        );
-        assert_eq!(
-            keys_to_check(&intent(Operation::Move, &["s", "d"], None)),
-            vec!["s", "d"]
-        );
-        assert_eq!(
-            keys_to_check(&intent(Operation::Delete, &["a", "b"], None)),
-            vec!["a", "b"]
-        );
+        assert_eq!(keys_to_check(&intent(Operation::Put, &["a"], None)), vec!["a"]);
+        assert_eq!(keys_to_check(&intent(Operation::Copy, &["s", "d"], None)), vec!["d"]);
+        assert_eq!(keys_to_check(&intent(Operation::Move, &["s", "d"], None)), vec!["s", "d"]);
+        assert_eq!(keys_to_check(&intent(Operation::Delete, &["a", "b"], None)), vec!["a", "b"]);
     }
 }

@@ -214,12 +214,8 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), ToolError> {
     if io.intent_clean.get() {
         return Ok(());
     }
-    let row = db::one(
-        io.sql,
-        "SELECT at_ms, session_id, client_name, operation, keys, etag_before, link_id FROM r2_intent",
-        vec![],
-    )
-    .map_err(|e| ToolError::storage("Reading the write log", e))?;
+    let row = db::one(io.sql, "SELECT at_ms, session_id, client_name, operation, keys, etag_before, link_id FROM r2_intent", vec![])
+        .map_err(|e| ToolError::storage("Reading the write log", e))?;
     let Some(row) = row else {
         io.intent_clean.set(true);
         return Ok(());
@@ -242,18 +238,13 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), ToolError> {
     })?;
     let observed = match op {
         Operation::Delete => Observed::Remaining(etags.iter().map(Option::is_some).collect()),
-        Operation::Move => Observed::Destination {
-            source_exists: etags.first().is_some_and(Option::is_some),
-            etag: etags.get(1).cloned().flatten(),
-        },
+        Operation::Move => {
+            Observed::Destination { source_exists: etags.first().is_some_and(Option::is_some), etag: etags.get(1).cloned().flatten() }
+        }
         _ => Observed::Destination { etag: etags.first().cloned().flatten(), source_exists: false },
     };
     let settled = settle(&intent, &observed);
-    worker::console_log!(
-        "{{\"event\":\"write_intent_settled\",\"operation\":\"{}\",\"applied\":{}}}",
-        op.as_str(),
-        settled.is_some()
-    );
+    worker::console_log!("{{\"event\":\"write_intent_settled\",\"operation\":\"{}\",\"applied\":{}}}", op.as_str(), settled.is_some());
     match settled {
         Some(s) => {
             let (session, client) = (db::text(row.get(1)), db::text(row.get(2)));
@@ -264,13 +255,8 @@ async fn settle_leftover(io: &Io<'_>) -> Result<(), ToolError> {
             };
             let keys: Vec<&str> = s.keys.iter().map(String::as_str).collect();
             let link = db::text(row.get(6));
-            let entry = Entry {
-                op: s.op,
-                keys: &keys,
-                before: s.etag_before.as_deref(),
-                after: s.etag_after.as_deref(),
-                link: link.as_deref(),
-            };
+            let entry =
+                Entry { op: s.op, keys: &keys, before: s.etag_before.as_deref(), after: s.etag_after.as_deref(), link: link.as_deref() };
             insert(io, &origin, &entry);
             // An upload applied through a link spends it, as its completion would have.
             if let (Operation::Upload, Some(link)) = (s.op, link.as_deref()) {
@@ -331,13 +317,10 @@ pub fn trim(sql: &SqlStorage) -> worker::Result<bool> {
     let cutoff = cutoff(db::now_ms());
     let condition = "at_ms < ? OR seq < ?";
     let args = || vec![SqlStorageValue::from(cutoff), SqlStorageValue::from(keep_from_seq)];
-    sql.exec(
-        &format!("DELETE FROM r2_audit WHERE seq IN (SELECT seq FROM r2_audit WHERE {condition} ORDER BY seq LIMIT ?)"),
-        {
-            let mut a = args();
-            a.push(SqlStorageValue::from(TRIM_BATCH));
-            a
-        },
-    )?;
+    sql.exec(&format!("DELETE FROM r2_audit WHERE seq IN (SELECT seq FROM r2_audit WHERE {condition} ORDER BY seq LIMIT ?)"), {
+        let mut a = args();
+        a.push(SqlStorageValue::from(TRIM_BATCH));
+        a
+    })?;
     Ok(db::one(sql, &format!("SELECT 1 FROM r2_audit WHERE {condition} LIMIT 1"), args())?.is_some())
 }
