@@ -1,6 +1,8 @@
 //! Registered OAuth clients (wasm32 only): stored in the `ClientRegistry` Durable Object, sharded by
 //! client id, strongly consistent (a client registered a moment ago is found at once); plus the
-//! per-source registration rate limit kept by the same class.
+//! per-source registration rate limit kept by the same class. A client found is remembered in the
+//! isolate for a minute (registrations never change; they only expire after 90 idle days), so a
+//! client's token requests cost one registry call a minute, not one each.
 
 use worker::{Headers, Method, Request, RequestInit, Result};
 
@@ -55,10 +57,19 @@ pub async fn get(ctx: &Ctx, client_id: &str) -> Result<Option<ClientRecord>> {
     if client_id.is_empty() || client_id.len() > 64 || !client_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Ok(None);
     }
-    match call(ctx, &shard(client_id), &RegistryCall::Get { client_id: client_id.to_owned() }).await? {
-        RegistryReply::Found { record: Some(text) } => Ok(serde_json::from_str(&text).ok()),
-        _ => Ok(None),
+    let now = worker::Date::now().as_millis() as f64;
+    if let Some(client) = REGISTERED.with(|r| r.borrow().get(client_id, now)) {
+        return Ok(Some(client));
     }
+    let client = match call(ctx, &shard(client_id), &RegistryCall::Get { client_id: client_id.to_owned() }).await? {
+        RegistryReply::Found { record: Some(text) } => serde_json::from_str::<ClientRecord>(&text).ok(),
+        _ => None,
+    };
+    // Only clients found: one registered a moment ago must be found at once.
+    if let Some(c) = &client {
+        REGISTERED.with(|r| r.borrow_mut().put(client_id, c.clone(), now));
+    }
+    Ok(client)
 }
 
 /// Stores a new registration.
@@ -72,35 +83,66 @@ pub async fn put(ctx: &Ctx, record: &ClientRecord) -> Result<()> {
 }
 
 /// Counts one registration from `source` (the `CF-Connecting-IP` header), under its rate-limit
-/// key: the IPv4 address, or the IPv6 /64; `Err(retry_after_secs)` when over the limit.
-pub async fn allow_registration(ctx: &Ctx, source: Option<&str>) -> Result<std::result::Result<(), u32>> {
+/// key: the IPv4 address, or the IPv6 /64; `Some(retry_after_secs)` when over the limit.
+pub async fn registration_limited(ctx: &Ctx, source: Option<&str>) -> Result<Option<u32>> {
     let key = source_key::rate_limit_key(source);
     let object = format!("limits:{}", key.chars().take(4).collect::<String>());
     let limit = RegistryCall::Limit { key: format!("register-{key}"), max: i64::from(ctx.config.registrations_per_hour), window: 3600 };
     match call(ctx, &object, &limit).await? {
-        RegistryReply::Limited { allowed: false, retry_after } => Ok(Err(u32::try_from(retry_after).unwrap_or(3600))),
-        _ => Ok(Ok(())),
+        RegistryReply::Limited { allowed: false, retry_after } => Ok(Some(u32::try_from(retry_after).unwrap_or(3600))),
+        _ => Ok(None),
     }
 }
 
 /// DEV_MODE only (the Worker's `/_dev/registry/` routes): passes a diagnostic call to the registry
-/// object `object` and its answer back.
+/// object `object` and its answer back. Aging its rows (time travel) also forgets this isolate's
+/// copies of registrations, which cannot see it.
 #[cfg(feature = "dev")]
 pub async fn dev_call(ctx: &Ctx, object: &str, method: Method, path: &str) -> Result<worker::Response> {
+    if path.starts_with("/_dev/age") {
+        REGISTERED.with(|r| r.borrow_mut().entries.clear());
+    }
     raw_call(ctx, object, method, path, None).await
+}
+
+/// Entries remembered in this isolate for a while: key → value and when it was stored. The oldest
+/// goes first when full.
+struct Remembered<V> {
+    entries: Vec<(String, V, f64)>,
+    ttl_ms: f64,
+    max: usize,
+}
+
+impl<V: Clone> Remembered<V> {
+    const fn new(ttl_ms: f64, max: usize) -> Self {
+        Self { entries: Vec::new(), ttl_ms, max }
+    }
+
+    fn get(&self, key: &str, now: f64) -> Option<V> {
+        self.entries.iter().find(|(k, _, at)| k == key && now - at < self.ttl_ms).map(|(_, v, _)| v.clone())
+    }
+
+    fn put(&mut self, key: &str, value: V, now: f64) {
+        let ttl = self.ttl_ms;
+        self.entries.retain(|(k, _, at)| k != key && now - at < ttl);
+        if self.entries.len() >= self.max {
+            self.entries.remove(0);
+        }
+        self.entries.push((key.to_owned(), value, now));
+    }
 }
 
 /// How long a fetched metadata document, or the failure to get one, is remembered in this isolate:
 /// one URL costs at most one fetch per period.
 const DOCUMENT_TTL_MS: f64 = 5.0 * 60.0 * 1000.0;
-/// Most documents (and failures) remembered at once; the oldest goes first.
-const DOCUMENT_CACHE_MAX: usize = 128;
 /// A document that takes longer than this is a failure (the fetch is aborted).
 const DOCUMENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 thread_local! {
     /// URL → the client it describes (`None`: fetching or validating it failed), and when.
-    static DOCUMENTS: RefCell<Vec<(String, Option<ClientRecord>, f64)>> = const { RefCell::new(Vec::new()) };
+    static DOCUMENTS: RefCell<Remembered<Option<ClientRecord>>> = const { RefCell::new(Remembered::new(DOCUMENT_TTL_MS, 128)) };
+    /// Client id → its registration, for a minute (found ones only).
+    static REGISTERED: RefCell<Remembered<ClientRecord>> = const { RefCell::new(Remembered::new(60_000.0, 256)) };
 }
 
 /// The client described by the metadata document at `url` (already checked by
@@ -109,8 +151,7 @@ thread_local! {
 /// remembered for five minutes, failures included. `None` when it cannot be used.
 async fn document_client(url: &str) -> Option<ClientRecord> {
     let now = worker::Date::now().as_millis() as f64;
-    let cached = DOCUMENTS.with(|d| d.borrow().iter().find(|(u, _, at)| u == url && now - at < DOCUMENT_TTL_MS).map(|(_, c, _)| c.clone()));
-    if let Some(client) = cached {
+    if let Some(client) = DOCUMENTS.with(|d| d.borrow().get(url, now)) {
         return client;
     }
     let client = match fetch_document(url).await {
@@ -118,14 +159,7 @@ async fn document_client(url: &str) -> Option<ClientRecord> {
         Err(why) => Err(why),
     };
     let client = client.map_err(|why| worker::console_warn!("client metadata document {url}: {why}")).ok();
-    DOCUMENTS.with(|d| {
-        let mut d = d.borrow_mut();
-        d.retain(|(u, _, at)| u != url && now - at < DOCUMENT_TTL_MS);
-        if d.len() >= DOCUMENT_CACHE_MAX {
-            d.remove(0);
-        }
-        d.push((url.to_owned(), client.clone(), now));
-    });
+    DOCUMENTS.with(|d| d.borrow_mut().put(url, client.clone(), now));
     client
 }
 

@@ -22,7 +22,7 @@ pub async fn handle(req: Request, ctx: &Ctx) -> Result<Response> {
         return http::with_cors(req.headers(), oauth_error(&OAuthError::invalid_request("use POST").with_status(405))?);
     }
     let source = req.headers().get("CF-Connecting-IP")?;
-    if let Err(retry_after) = clients::allow_registration(ctx, source.as_deref()).await? {
+    if let Some(retry_after) = clients::registration_limited(ctx, source.as_deref()).await? {
         return http::with_cors(req.headers(), oauth_error(&OAuthError::rate_limited(retry_after))?);
     }
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();

@@ -16,28 +16,35 @@ use super::sessions::Stored;
 use super::sockets::SocketKind;
 use super::streams::{self, Kind};
 use super::{event_log, header, replies, Host};
-use crate::mcp::http_rules::{self, SessionNeed};
+use crate::mcp::http_rules::{self, Rejection, SessionNeed};
 use crate::mcp::session;
 use crate::mcp::settings::Settings;
 use crate::mcp::sse::{self, EventId};
 use crate::mcp::version::Version;
 use crate::object::{db, McpCaller};
 
-/// The session named by `Mcp-Session-Id`, bound to the caller; `Err` is the refusal to send.
-fn session_of(host: &Host, req: &Request, caller: &McpCaller, settings: &Settings) -> Result<std::result::Result<Stored, Response>> {
+/// What `Mcp-Session-Id` names for this caller.
+enum Named {
+    Session(Stored),
+    /// No such session of this caller, or no valid id: the answer to send.
+    Refused(Rejection),
+}
+
+/// The session named by `Mcp-Session-Id`, bound to the caller.
+fn session_of(host: &Host, req: &Request, caller: &McpCaller, settings: &Settings) -> Result<Named> {
     let id = match http_rules::session_rule(false, header(req, "Mcp-Session-Id").as_deref()) {
         Ok(SessionNeed::Lookup(id)) => id,
-        Ok(SessionNeed::Create) => return Ok(Err(replies::rejection(&session::not_found())?)),
-        Err(r) => return Ok(Err(replies::rejection(&r)?)),
+        Ok(SessionNeed::Create) => return Ok(Named::Refused(session::not_found())),
+        Err(r) => return Ok(Named::Refused(r)),
     };
     let now = db::now_ms() as u64;
-    match host.sessions.load_for(&id, caller.owner(), now, settings.session_policy())? {
+    Ok(match host.sessions.load_for(&id, caller.owner(), now, settings.session_policy())? {
         Some(mut s) => {
             host.sessions.touch(&mut s, now)?;
-            Ok(Ok(s))
+            Named::Session(s)
         }
-        None => Ok(Err(replies::rejection(&session::not_found())?)),
-    }
+        None => Named::Refused(session::not_found()),
+    })
 }
 
 pub fn open(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Settings) -> Result<Response> {
@@ -45,8 +52,8 @@ pub fn open(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Setti
         return replies::rejection(&r);
     }
     let mut stored = match session_of(host, req, caller, settings)? {
-        Ok(s) => s,
-        Err(resp) => return Ok(resp),
+        Named::Session(s) => s,
+        Named::Refused(r) => return replies::rejection(&r),
     };
     host.sessions.mark_get_opened(&mut stored)?;
     let sid = stored.record.id.clone();
@@ -125,8 +132,8 @@ fn resume_post_stream(host: &Rc<Host>, sid: &str, grant: &str, eid: &EventId, li
 
 pub fn delete(host: &Rc<Host>, req: &Request, caller: &McpCaller, settings: &Settings) -> Result<Response> {
     let stored = match session_of(host, req, caller, settings)? {
-        Ok(s) => s,
-        Err(resp) => return Ok(resp),
+        Named::Session(s) => s,
+        Named::Refused(r) => return replies::rejection(&r),
     };
     end_session(host, &stored.record.id)?;
     replies::no_content()
