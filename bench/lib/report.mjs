@@ -96,7 +96,10 @@ export function renderReport(results) {
   out.push(targetLine(`list_objects: p99 ours ÷ baseline (c=${c8})`, v(p99('ours') / p99('baseline')), '≤ 0.4', p99('ours') / p99('baseline') <= 0.4,
     bound(p99('floor-r2') / p99('baseline'))));
   out.push(targetLine(`new sessions/s ours ÷ baseline (c=${c8})`, v(rps('ours', 'session') / rps('baseline', 'session')), '≥ 4', rps('ours', 'session') / rps('baseline', 'session') >= 4));
-  out.push(targetLine('wasm bundle, gzip', Number.isFinite(wasmGz) && wasmGz > 0 ? kb(wasmGz) : NA, '≤ 400 KB', wasmGz <= 400_000));
+  // The budget (500 KB since issue 14) is the deploy build's, which `scripts/deploy --dry-run`
+  // checks; the bench runs a build with the `dev` diagnostics it reads, a few KB larger.
+  out.push(targetLine('wasm bundle, gzip (the bench\'s build, with the `dev` diagnostics)', Number.isFinite(wasmGz) && wasmGz > 0 ? kb(wasmGz) : NA,
+    'the deploy build ≤ 500 KB (`scripts/deploy --dry-run`)', undefined));
   out.push(targetLine('runtime RSS growth over the long run, ours vs floor', Number.isFinite(growth('ours')) && Number.isFinite(growth('floor')) ? `${mib(growth('ours'))} vs ${mib(growth('floor'))}` : NA, 'ours ≤ floor', growth('ours') <= growth('floor'),
     Number.isFinite(growth('floor-r2')) && Number.isFinite(growth('floor')) ? `${mib(growth('floor-r2'))} vs ${mib(growth('floor'))}` : ''));
   out.push(targetLine(`list_objects: CPU/request above floor+R2, ours ÷ baseline (c=${c8})`, v(aboveR2), '≤ 0.20', aboveR2 <= 0.2));
