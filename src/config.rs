@@ -170,7 +170,7 @@ impl Config {
     /// Reads the settings through `get` (vars and secrets by name; `None` or blank when unset).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let read = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let required = |name: &'static str| read(name).ok_or_else(|| err(name, "is not set (see .dev.vars.example and the README)"));
+        let required = |name: &'static str| read(name).ok_or_else(|| err(name, "is not set (see the README's Configuration table)"));
 
         let auth = match read("AUTH_MODE").as_deref() {
             None | Some("oauth") => AuthMode::OAuth(upstream_from(&read, &required)?),
@@ -190,7 +190,7 @@ impl Config {
         // Only the OAuth mode sets cookies (consent, login); behind Access the key is not needed.
         let cookie_key = match (&auth, read("COOKIE_ENCRYPTION_KEY")) {
             (AuthMode::Access(_), None) => String::new(),
-            (_, None) => return Err(err("COOKIE_ENCRYPTION_KEY", "is not set (see .dev.vars.example and the README)")),
+            (_, None) => return Err(err("COOKIE_ENCRYPTION_KEY", "is not set (see the README's Configuration table)")),
             (_, Some(k)) if k.len() < 32 => {
                 return Err(err("COOKIE_ENCRYPTION_KEY", "is too short: use at least 32 characters (e.g. `openssl rand -hex 32`)"))
             }
